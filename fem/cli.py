@@ -1,0 +1,166 @@
+"""Command line: ``assb-fem run|check|mesh|cases|version``.
+
+Errors in the input end in one message naming the key, the value and what is allowed, and a
+non-zero exit status, before any mesh or solver is touched and without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+import warnings
+from importlib import resources
+from pathlib import Path
+
+from fem.errors import AssbError
+
+FLAGSHIP = "ncm811_li_fixed_gap"
+
+
+def bundled_cases_dir() -> Path:
+    """The bundled cases: ``fem/_bundled/cases`` in a wheel, ``cases/`` in a source checkout."""
+    packaged = resources.files("fem") / "_bundled" / "cases"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[1] / "cases"
+
+
+def resolve_case_path(name: str | None) -> Path:
+    """A case argument: a file path, or the name of a bundled case (default: the flagship)."""
+    if name is None:
+        return bundled_cases_dir() / f"{FLAGSHIP}.toml"
+    p = Path(name)
+    if p.exists() or p.suffix == ".toml":
+        return p
+    return bundled_cases_dir() / f"{name}.toml"
+
+
+def _rank() -> int:
+    from fem._dolfinx import MPI
+
+    return MPI.COMM_WORLD.rank
+
+
+def _print(*args) -> None:
+    if _rank() == 0:
+        print(*args, flush=True)
+
+
+def cmd_cases(args) -> int:
+    d = bundled_cases_dir()
+    rows = []
+    for p in sorted(d.glob("*.toml")):
+        with p.open("rb") as f:
+            rows.append((p.stem, tomllib.load(f).get("description", "")))
+    width = max((len(n) for n, _ in rows), default=10)
+    for n, desc in rows:
+        _print(f"{n:<{width}}  {desc}")
+    return 0
+
+
+def cmd_version(args) -> int:
+    from fem.output.summary import versions
+
+    for k, v in versions().items():
+        _print(f"{k:<9} {v}")
+    return 0
+
+
+def _load(args):
+    from fem.case import load_case
+
+    return load_case(resolve_case_path(args.case), args.set)
+
+
+def cmd_check(args) -> int:
+    import tomli_w
+
+    from fem.output.summary import _toml_safe
+
+    case = _load(args)
+    _print(f"# {case.name}: valid. Resolved values in SI.")
+    _print(tomli_w.dumps(_toml_safe(case.resolved_dict())))
+    return 0
+
+
+def cmd_mesh(args) -> int:
+    from fem import geometry
+    from fem._dolfinx import MPI
+
+    case = _load(args)
+    outdir = Path(args.output or "meshes")
+    if hasattr(geometry, "write_mesh"):
+        info = geometry.write_mesh(case, MPI.COMM_WORLD, outdir)
+        for k, v in info.items():
+            _print(f"{k}: {v}")
+        return 0
+    cm = geometry.build_stack_mesh(case, MPI.COMM_WORLD)
+    n = cm.mesh.topology.index_map(cm.mesh.topology.dim).size_global
+    _print(f"{case.name}: {n} cells; groups: {', '.join(sorted(cm.groups))}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from fem._dolfinx import MPI
+    from fem.simulation import Simulation
+
+    case = _load(args)
+    outdir = Path(args.output) if args.output else Path("results") / case.name
+    Simulation(case, MPI.COMM_WORLD, progress=not args.no_progress).run(outdir, args.overwrite)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="assb-fem",
+        description="Electro-chemo-mechanics of all-solid-state battery cell stacks (FEniCSx).",
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def with_case(p, optional=False):
+        p.add_argument("case", nargs="?" if optional else None, default=None,
+                       help="case file or bundled case name" + (
+                           f" (default: {FLAGSHIP})" if optional else ""))
+        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a case value, e.g. --set holder.pressure='3 MPa'")
+
+    p = sub.add_parser("run", help="run a case and write its outputs")
+    with_case(p, optional=True)
+    p.add_argument("-o", "--output", help="output folder (default: results/<case name>)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (batch jobs)")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("check", help="validate a case and print it resolved to SI")
+    with_case(p)
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("mesh", help="write the case's mesh only")
+    with_case(p)
+    p.add_argument("-o", "--output", help="mesh folder (default: meshes)")
+    p.set_defaults(func=cmd_mesh)
+    sub.add_parser("cases", help="list the bundled cases").set_defaults(func=cmd_cases)
+    sub.add_parser("version", help="versions of assb-fem and its stack").set_defaults(
+        func=cmd_version)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if _rank() != 0:
+        warnings.simplefilter("ignore")
+    else:
+        warnings.formatwarning = lambda m, c, *a, **k: f"assb-fem: warning: {m}\n"
+    try:
+        return args.func(args)
+    except AssbError as exc:
+        if _rank() == 0:
+            print(f"assb-fem: {exc}", file=sys.stderr, flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if _rank() == 0:
+            print("assb-fem: interrupted", file=sys.stderr, flush=True)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Rank-0 logging: only rank 0 prints; every rank may call the logger."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from fem._dolfinx import MPI
+
+_LOGGER = "assb_fem"
+
+
+def get_logger() -> logging.Logger:
+    """The package logger; it writes to stderr on rank 0 and drops messages elsewhere."""
+    log = logging.getLogger(_LOGGER)
+    if not log.handlers:
+        if MPI.COMM_WORLD.rank == 0:
+            h = logging.StreamHandler(sys.stderr)
+            h.setFormatter(logging.Formatter("assb-fem: %(message)s"))
+        else:
+            h = logging.NullHandler()
+        log.addHandler(h)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log
+
+
+class Progress:
+    """A tqdm progress bar over simulated time on rank 0 (a no-op elsewhere or when off)."""
+
+    def __init__(self, total_s: float, enabled: bool, comm: MPI.Comm):
+        self.bar = None
+        if enabled and comm.rank == 0:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=round(total_s / 3600, 4), unit="h", desc="simulated",
+                            bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} h [{elapsed}] {postfix}",
+                            file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, dt_s: float, step: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(step[:60], refresh=False)
+            self.bar.update(round(dt_s / 3600, 6))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

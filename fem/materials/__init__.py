@@ -1,0 +1,118 @@
+"""Bundled material cards (``cards/*.toml``): every parameter has a value with units and a source.
+
+A case may override any parameter (``[materials.li] youngs_modulus = "8 GPa"``); the source of an
+overridden value becomes ``"case override"``. Values are converted to SI once, here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fem.errors import CaseError
+from fem.units import to_si
+
+CARD_DIR = Path(__file__).with_name("cards")
+
+#: The dimension of every material parameter assb-fem knows.
+PARAMETERS: dict[str, str] = {
+    "youngs_modulus": "pressure",
+    "poissons_ratio": "dimensionless",
+    "density": "density",
+    "relative_density": "dimensionless",
+    "molar_volume": "molar_volume",
+    "creep_exponent": "dimensionless",
+    "creep_reference_rate": "strain_rate",
+    "creep_reference_stress": "pressure",
+    "creep_reference_temperature": "temperature",
+    "creep_activation_energy": "energy_per_mol",
+    "anand_rate_prefactor": "strain_rate",
+    "anand_rate_sensitivity": "dimensionless",
+    "anand_initial_resistance": "pressure",
+    "anand_hardening_modulus": "pressure",
+    "anand_saturation_coefficient": "pressure",
+    "anand_saturation_exponent": "dimensionless",
+    "anand_hardening_exponent": "dimensionless",
+    "ionic_conductivity": "conductivity",
+    "ionic_activation_energy": "energy_per_mol",
+    "electronic_conductivity": "conductivity",
+    "active_mass_fraction": "dimensionless",
+    "specific_capacity": "specific_capacity",
+    "first_cycle_efficiency": "dimensionless",
+    "volume_change_full_charge": "dimensionless",
+    "li_partial_molar_volume": "molar_volume",
+}
+
+#: Parameters that must be strictly positive / within [0, 1] / within (-1, 0.5).
+_POSITIVE = {
+    "youngs_modulus", "density", "molar_volume", "creep_exponent", "creep_reference_rate",
+    "creep_reference_stress", "creep_reference_temperature", "anand_rate_prefactor",
+    "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",
+    "ionic_conductivity", "specific_capacity", "li_partial_molar_volume",
+}
+_FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency"}
+
+
+@dataclass
+class Material:
+    """A material card resolved to SI: ``values[name]`` in SI, ``sources[name]`` a citation."""
+
+    name: str
+    description: str
+    model: str
+    values: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> float:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise CaseError(
+                f"materials.{self.name}.{key}", None,
+                f"material '{self.name}' has no parameter '{key}'; add it in the case's "
+                f"[materials.{self.name}] table",
+            ) from None
+
+    @property
+    def lame(self) -> tuple[float, float]:
+        """Lamé parameters (mu, lambda) from E and nu: mu = E/(2(1+nu)), lambda = E nu/((1+nu)(1-2nu))."""
+        E, nu = self["youngs_modulus"], self["poissons_ratio"]
+        return E / (2 * (1 + nu)), E * nu / ((1 + nu) * (1 - 2 * nu))
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled material cards."""
+    return sorted(p.stem for p in CARD_DIR.glob("*.toml"))
+
+
+def check_parameter(material: str, key: str, value: object) -> float:
+    """Convert one parameter to SI and check its range; raise :class:`CaseError` if invalid."""
+    path = f"materials.{material}.{key}"
+    if key not in PARAMETERS:
+        raise CaseError(path, value, f"unknown material parameter; allowed: {', '.join(PARAMETERS)}")
+    v = to_si(value, PARAMETERS[key], path)
+    if key in _POSITIVE and not v > 0:
+        raise CaseError(path, value, "must be > 0")
+    if key in _FRACTION and not 0 < v <= 1:
+        raise CaseError(path, value, "must be in (0, 1]")
+    if key == "poissons_ratio" and not -1 < v < 0.5:
+        raise CaseError(path, value, "must be in (-1, 0.5)")
+    return v
+
+
+def load_material(name: str, overrides: dict | None = None) -> Material:
+    """Load a bundled card and apply case overrides (``{param: "value with units"}``)."""
+    path = CARD_DIR / f"{name}.toml"
+    if not path.exists():
+        raise CaseError("material", name, f"unknown material; bundled: {', '.join(bundled_names())}")
+    with path.open("rb") as f:
+        card = tomllib.load(f)
+    mat = Material(name=card["name"], description=card["description"], model=card["model"])
+    for key, entry in card["parameters"].items():
+        mat.values[key] = check_parameter(name, key, entry["value"])
+        mat.sources[key] = entry["source"]
+    for key, value in (overrides or {}).items():
+        mat.values[key] = check_parameter(name, key, value)
+        mat.sources[key] = "case override"
+    return mat

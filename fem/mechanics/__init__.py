@@ -1,0 +1,1 @@
+"""Stack mechanics: kinematics, elasticity, the holder and the rigid-platen problem."""

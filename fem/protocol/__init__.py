@@ -1,0 +1,1 @@
+"""Cycling and assembly protocols: step strings -> step objects."""

@@ -1,0 +1,188 @@
+"""Parse PyBaMM-like protocol strings into step objects.
+
+Grammar (case-insensitive; Q is a number with units, e.g. ``25 MPa``, ``30 min``)::
+
+    Press at Q for Q                        Press at 25 MPa for 30 min
+    Release to Q [over Q]                   Release to 5 MPa
+    Rest for Q | Hold for Q                 Rest for 10 min
+    Lock gap                                Lock gap
+    Set temperature to Q                    Set temperature to 40 degC
+    (Charge|Discharge) at I for Q           Charge at 0.5 mA/cm^2 for 1 h
+    (Charge|Discharge) at I until Q         Discharge at C/10 until 2.5 V
+    Ramp current from Q to Q in steps of Q every Q
+                                            Ramp current from 0.1 to 2 mA/cm^2 in steps of
+                                            0.1 mA/cm^2 every 1 h
+
+I is a current density (``0.5 mA/cm^2``) or a C-rate (``C/10``, ``2C``). A ramp expands into
+one charge step per current level.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fem.errors import CaseError, ProtocolError
+from fem.protocol.steps import (
+    Galvanostatic,
+    LockGap,
+    Press,
+    ProtocolEntry,
+    Release,
+    Rest,
+    SetTemperature,
+    Step,
+)
+from fem.units import _NUMBER, to_si
+
+EXAMPLES = (
+    '"Press at 25 MPa for 30 min"',
+    '"Release to 5 MPa"',
+    '"Rest for 10 min"',
+    '"Lock gap"',
+    '"Set temperature to 40 degC"',
+    '"Charge at 0.5 mA/cm^2 for 1 h"',
+    '"Charge at 0.2 mA/cm^2 until 4.3 V"',
+    '"Discharge at C/10 until 2.5 V"',
+    '"Ramp current from 0.1 to 2 mA/cm^2 in steps of 0.1 mA/cm^2 every 1 h"',
+)
+
+_Q = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*[^\s]+"
+_CRATE = r"C/(?:\d+\.?\d*)|(?:\d+\.?\d*|\.\d+)C"
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("press", re.compile(rf"^press at (?P<p>{_Q}) for (?P<t>{_Q})$", re.I)),
+    ("release", re.compile(rf"^release to (?P<p>{_Q})(?: over (?P<t>{_Q}))?$", re.I)),
+    ("rest", re.compile(rf"^(?:rest|hold) for (?P<t>{_Q})$", re.I)),
+    ("lock", re.compile(r"^lock(?: the)? gap$", re.I)),
+    ("temperature", re.compile(rf"^set temperature to (?P<T>{_Q})$", re.I)),
+    (
+        "galvanostatic",
+        re.compile(
+            rf"^(?P<dir>charge|discharge) at (?P<i>{_CRATE}|{_Q})"
+            rf"(?: for (?P<t>{_Q})| until (?P<v>{_Q})(?: or (?P<tmax>{_Q}))?)$",
+            re.I,
+        ),
+    ),
+    (
+        "ramp",
+        re.compile(
+            r"^ramp current from (?P<a>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<au>[^\s]*)"
+            rf" to (?P<b>{_Q}) in steps of (?P<s>{_Q}) every (?P<t>{_Q})$",
+            re.I,
+        ),
+    ),
+]
+
+
+def _allowed(extra: str = "") -> str:
+    pre = f"{extra}; " if extra else ""
+    return pre + "valid steps look like " + ", ".join(EXAMPLES)
+
+
+def _crate(text: str) -> float | None:
+    t = text.strip()
+    if t.upper().startswith("C/"):
+        return 1.0 / float(t[2:])
+    if t.upper().endswith("C") and re.fullmatch(r"(?:\d+\.?\d*|\.\d+)C", t, re.I):
+        return float(t[:-1])
+    return None
+
+
+def parse_step(text: object, key: str = "protocol.steps") -> list[Step]:
+    """Parse one protocol string into one or more steps (a ramp gives several)."""
+    if not isinstance(text, str):
+        raise ProtocolError(key, text, _allowed("a step is a string"))
+    s = " ".join(text.strip().rstrip(".").split())
+    for kind, pat in _PATTERNS:
+        m = pat.match(s)
+        if m is None:
+            continue
+        try:
+            return _build(kind, m, text, key)
+        except CaseError as exc:
+            raise ProtocolError(key, text, f"{exc.allowed} (in {exc.value!r})") from None
+    raise ProtocolError(key, text, _allowed("unknown or malformed step"))
+
+
+def _positive(v: float, key: str, text: str, what: str) -> float:
+    if not v > 0:
+        raise ProtocolError(key, text, f"the {what} must be > 0")
+    return v
+
+
+def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
+    g = m.groupdict()
+    if kind == "press":
+        p = _positive(to_si(g["p"], "pressure", key), key, text, "pressure")
+        t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+        return [Press(text=text, pressure=p, duration=t)]
+    if kind == "release":
+        p = _positive(to_si(g["p"], "pressure", key), key, text, "pressure")
+        t = to_si(g["t"], "time", key) if g["t"] else 10.0
+        return [Release(text=text, pressure=p, duration=_positive(t, key, text, "duration"))]
+    if kind == "rest":
+        t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+        return [Rest(text=text, duration=t)]
+    if kind == "lock":
+        return [LockGap(text=text)]
+    if kind == "temperature":
+        T = to_si(g["T"], "temperature", key)
+        if not 200.0 < T < 500.0:
+            raise ProtocolError(key, text, "the temperature must be between 200 K and 500 K")
+        return [SetTemperature(text=text, temperature=T)]
+    if kind == "galvanostatic":
+        direction = 1 if g["dir"].lower() == "charge" else -1
+        c_rate = _crate(g["i"])
+        i = None if c_rate is not None else to_si(g["i"], "current_density", key)
+        _positive(c_rate if c_rate is not None else i, key, text, "current")
+        t = to_si(g["t"], "time", key) if g["t"] else None
+        v = to_si(g["v"], "voltage", key) if g["v"] else None
+        tmax = to_si(g["tmax"], "time", key) if g["tmax"] else 100 * 3600.0
+        if t is not None:
+            _positive(t, key, text, "duration")
+        if v is not None:
+            _positive(v, key, text, "cut-off voltage")
+        return [
+            Galvanostatic(text=text, direction=direction, current_density=i, c_rate=c_rate,
+                          duration=t, until_voltage=v, max_duration=tmax)
+        ]
+    # ramp
+    b = to_si(g["b"], "current_density", key)
+    unit_a = g["au"] or _NUMBER.match(g["b"]).group(2)  # "from 0.1 to 2 mA/cm^2": unit of the end
+    a = to_si(f"{g['a']} {unit_a}", "current_density", key)
+    ds = to_si(g["s"], "current_density", key)
+    t = to_si(g["t"], "time", key)
+    for v, what in ((a, "start current"), (b, "end current"), (ds, "current step"), (t, "duration")):
+        _positive(v, key, text, what)
+    if b < a:
+        raise ProtocolError(key, text, "the end current must be >= the start current")
+    n = int((b - a) / ds + 1e-9) + 1
+    if n > 1000:
+        raise ProtocolError(key, text, "a ramp may have at most 1000 current levels")
+    return [
+        Galvanostatic(text=f"{text} [{(a + k * ds) / 10:.4g} mA/cm^2]", direction=1,
+                      current_density=a + k * ds, duration=t)
+        for k in range(n)
+    ]
+
+
+def parse_protocol(section: dict) -> list[ProtocolEntry]:
+    """Expand ``{"steps": [...], "cycle": [...], "repeat": N}`` into protocol entries.
+
+    ``steps`` run once (assembly, formation); ``cycle`` then runs ``repeat`` times.
+    """
+    steps = section.get("steps", [])
+    cycle = section.get("cycle", [])
+    repeat = section.get("repeat", 1)
+    out: list[ProtocolEntry] = []
+    for i, text in enumerate(steps):
+        for st in parse_step(text, f"protocol.steps[{i}]"):
+            out.append(ProtocolEntry(index=len(out), cycle=0, step=st))
+    parsed_cycle = [
+        st for i, text in enumerate(cycle) for st in parse_step(text, f"protocol.cycle[{i}]")
+    ]
+    for c in range(repeat if parsed_cycle else 0):
+        for st in parsed_cycle:
+            out.append(ProtocolEntry(index=len(out), cycle=c + 1, step=st))
+    if not out:
+        raise ProtocolError("protocol.steps", steps, _allowed("the protocol has no steps"))
+    return out

@@ -1,0 +1,263 @@
+"""The protocol loop: case -> mesh -> problem -> time steps -> outputs.
+
+Every rank runs the same loop (all solves and writes of fields are collective); only rank 0
+writes scalar files and prints.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fem._dolfinx import MPI
+from fem.case.model import Case
+from fem.errors import SolverError
+from fem.geometry import build_stack_mesh
+from fem.log import Progress, get_logger
+from fem.mechanics.holder import Holder
+from fem.mechanics.stack import NewtonFailure, StackMechanics
+from fem.output.directory import RunDirectory
+from fem.output.fields import FieldWriter
+from fem.output.history import History
+from fem.protocol.steps import (
+    Galvanostatic,
+    LockGap,
+    Press,
+    ProtocolEntry,
+    Release,
+    SetTemperature,
+)
+
+#: mAh/cm^2 per C/m^2 and mA/cm^2 per A/m^2.
+MAH_CM2 = 1.0 / 36000.0
+MA_CM2 = 0.1
+
+
+@dataclass
+class State:
+    """Scalar state of the run besides the fields."""
+
+    t: float = 0.0
+    temperature: float = 298.15
+    current: float = 0.0  # A/m^2, + charge
+    charge: float = 0.0  # C/m^2 passed since the start (signed)
+    accepted: int = 0
+    failed: int = 0
+    newton_total: int = 0
+    step_walltime: list[float] = field(default_factory=list)
+
+
+class Simulation:
+    """Runs a resolved :class:`Case` and writes its outputs."""
+
+    def __init__(self, case: Case, comm: MPI.Comm = MPI.COMM_WORLD, progress: bool = True):
+        self.case = case
+        self.comm = comm
+        self.progress_enabled = progress
+        self.log = get_logger()
+        self.state = State(temperature=case.temperature)
+
+    # ------------------------------------------------------------------ set-up
+    def setup(self) -> None:
+        c = self.case
+        t0 = time.perf_counter()
+        self.cm = build_stack_mesh(c, self.comm)
+        self.holder = Holder(area=c.cell.area, stiffness=c.holder.stiffness, kind=c.holder.type)
+        self.mech = StackMechanics(self.cm, c, self.holder)
+        ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
+        self.log.info(f"case {c.name}: {ncells} cells, {self.mech.ndofs} displacement unknowns, "
+                      f"{self.comm.size} rank(s), set-up {time.perf_counter() - t0:.1f} s")
+        self.mesh_info = {"cells": ncells, "displacement_dofs": self.mech.ndofs}
+
+    # ------------------------------------------------------------------ one step
+    def _solve_step(self, dt: float) -> int:
+        s = self.case.solver
+        res = self.mech.solve(s.newton_rtol, s.newton_atol, s.newton_max_it)
+        self.pressure = res.pressure
+        return res.iterations
+
+    def _advance(self, entry: ProtocolEntry, duration: float, loads) -> None:
+        """Integrate one protocol step of ``duration`` seconds; ``loads(tau)`` sets the loads at
+        time tau into the step before each solve."""
+        ctrl = self.ctrl
+        tau = 0.0
+        while tau < duration * (1 - 1e-12):
+            dt = ctrl.next_dt(duration - tau)
+            loads(tau + dt)
+            ratio = dt / self.last_dt if self.last_dt > 0 else 0.0
+            self.mech.predict(min(ratio, 1.0) if self.state.accepted > 1 else 0.0)
+            w0 = time.perf_counter()
+            try:
+                its = self._solve_step(dt)
+            except NewtonFailure as exc:
+                self.mech.restore()
+                self.state.failed += 1
+                if not ctrl.after_failure():
+                    raise SolverError(
+                        f"step {entry.index} ({entry.step.text!r}) failed at t = "
+                        f"{self.state.t + tau:.6g} s with dt = {dt:.3g} s after all cut-backs: "
+                        f"{exc}") from None
+                self.log.info(f"  solve failed at t = {self.state.t + tau:.4g} s; dt -> {ctrl.dt:.3g} s")
+                continue
+            self.mech.commit()
+            self.state.step_walltime.append(time.perf_counter() - w0)
+            ctrl.after_success(its)
+            tau += dt
+            self.last_dt = dt
+            self.state.t += dt
+            self.state.charge += self.state.current * dt
+            self.state.accepted += 1
+            self.state.newton_total += its
+            self._record(entry, dt, its)
+            self.progress.update(dt, entry.step.text)
+
+    # ------------------------------------------------------------------ records
+    def _record(self, entry: ProtocolEntry, dt: float, its: int) -> None:
+        st = self.state
+        H = self.case.cell.height
+        row = {
+            "time_s": st.t,
+            "step": entry.index,
+            "cycle": entry.cycle,
+            "dt_s": dt,
+            "stack_pressure_MPa": self.pressure / 1e6,
+            "stack_strain": self.mech.U / H,
+            "platen_displacement_um": self.mech.U * 1e6,
+            "temperature_K": st.temperature,
+            "current_density_mA_cm2": st.current * MA_CM2,
+            "capacity_mAh_cm2": st.charge * MAH_CM2,
+            "newton_iterations": its,
+            "step_label": entry.step.text,
+        }
+        self.history.append(row)
+        o = self.case.output
+        if self.fields is not None and (st.accepted % o.field_interval == 0):
+            self.fields.write(st.t)
+            self._fields_written_at = st.t
+
+    # ------------------------------------------------------------------ protocol
+    def _run_entry(self, entry: ProtocolEntry) -> None:
+        step, holder = entry.step, self.holder
+        self.state.current = 0.0
+        if isinstance(step, SetTemperature):
+            self.state.temperature = step.temperature
+            return
+        if isinstance(step, LockGap):
+            holder.lock(self.pressure, self.mech.U)
+            self.log.info(f"  holder locked ({self.case.holder.type}) at "
+                          f"{self.pressure / 1e6:.4g} MPa")
+            return
+        if isinstance(step, Press):
+            self._advance(entry, step.duration, lambda tau: holder.set_pressure(step.pressure))
+            return
+        if isinstance(step, Release):
+            p0 = self.pressure
+
+            def ramp(tau: float) -> None:
+                holder.set_pressure(p0 + (step.pressure - p0) * min(tau / step.duration, 1.0))
+
+            self._advance(entry, step.duration, ramp)
+            return
+        # cycling steps run in the holder: engage it if the protocol did not say "Lock gap"
+        if not holder.locked and self.case.holder.type != "constant_pressure":
+            holder.lock(self.pressure, self.mech.U)
+            self.log.info(f"  holder locked ({self.case.holder.type}) at "
+                          f"{self.pressure / 1e6:.4g} MPa")
+        if isinstance(step, Galvanostatic):
+            self.state.current = step.current(self.case.areal_capacity)
+        duration = step.duration
+        self._advance(entry, duration, lambda tau: None)
+
+    # ------------------------------------------------------------------ main
+    def run(self, outdir: str | Path, overwrite: bool = False) -> Path:
+        """Run the protocol and write the outputs into ``outdir`` (atomically)."""
+        from fem.output.summary import versions, write_resolved_case, write_summary
+        from fem.timestepping import TimeStepController
+
+        wall0 = time.perf_counter()
+        rundir = RunDirectory(outdir, self.comm, overwrite)
+        try:
+            self.setup()
+            c = self.case
+            self.history = History(rundir / "history.csv", self.comm)
+            self.fields = None
+            if c.output.fields:
+                self.fields = FieldWriter(rundir / "fields.xdmf", self.cm.mesh, self.cm.cell_tags)
+                self.fields.add_vector("displacement", self.mech.u)
+                for name, expr in self.mech.stress_expressions().items():
+                    self.fields.add_cell_scalar(name, expr)
+            self.ctrl = TimeStepController(c.solver.dt_initial, c.solver.dt_min, c.solver.dt_max,
+                                           c.solver.target_iterations)
+            self.last_dt = 0.0
+            total = sum(e.step.duration or 0.0 for e in c.protocol)
+            self.progress = Progress(total, self.progress_enabled, self.comm)
+            # initial state: the holder's initial pressure on the platen
+            self.holder.set_pressure(c.holder.pressure)
+            self.pressure = 0.0
+            self.pressure = self.mech.solve(c.solver.newton_rtol, c.solver.newton_atol,
+                                            c.solver.newton_max_it).pressure
+            self.mech.commit()
+            self._record(ProtocolEntry(-1, 0, Press(text="initial load",
+                                                    pressure=c.holder.pressure)), 0.0, 1)
+            for entry in c.protocol:
+                self.log.debug(f"step {entry.index}: {entry.step.text}")
+                self._run_entry(entry)
+            self.progress.close()
+            self.history.close()
+            if self.fields is not None:
+                self.fields.close()
+            wall = time.perf_counter() - wall0
+            if self.comm.rank == 0:
+                write_resolved_case(rundir / "case.resolved.toml", c.resolved_dict())
+                write_summary(rundir / "summary.json", self._summary(wall, versions()))
+                if c.output.plots:
+                    from fem.output.history import read_history
+                    from fem.output.plots import plot_history
+
+                    plot_history(read_history(rundir / "history.csv"), rundir / "history.png",
+                                 title=c.name)
+            final = rundir.finish()
+            self.log.info(f"done in {wall:.1f} s: {self.state.accepted} steps -> {final}")
+            return final
+        except BaseException as exc:
+            if hasattr(self, "progress"):
+                self.progress.close()
+            if hasattr(self, "history"):
+                self.history.close()
+            failed = rundir.fail(f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, SolverError):
+                exc.args = (f"{exc.args[0]}\n  partial results kept in {failed}",)
+            raise
+
+    def _summary(self, wall: float, vers: dict) -> dict:
+        c, h = self.case, self.history
+        p = h.column("stack_pressure_MPa")
+        cycles = sorted({cy for cy in h.column("cycle") if cy > 0})
+        swing = {}
+        for cy in cycles:
+            pc = [pi for pi, ci in zip(p, h.column("cycle"), strict=True) if ci == cy]
+            swing[str(cy)] = max(pc) - min(pc)
+        return {
+            "status": "completed",
+            "case": c.name,
+            "description": c.description,
+            "case_source": c.source,
+            "case_sha256": c.digest,
+            "ranks": self.comm.size,
+            "wall_time_s": wall,
+            "versions": vers,
+            "mesh": self.mesh_info,
+            "steps_accepted": self.state.accepted,
+            "steps_failed": self.state.failed,
+            "newton_iterations": self.state.newton_total,
+            "simulated_time_s": self.state.t,
+            "results": {
+                "final_stack_pressure_MPa": p[-1],
+                "max_stack_pressure_MPa": max(p),
+                "min_stack_pressure_MPa": min(p),
+                "pressure_swing_per_cycle_MPa": swing,
+                "final_capacity_mAh_cm2": h.column("capacity_mAh_cm2")[-1],
+                "areal_capacity_mAh_cm2": (c.areal_capacity or 0.0) * MAH_CM2,
+            },
+        }

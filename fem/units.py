@@ -1,0 +1,143 @@
+"""Units at the edge: every physical value in a case file is a string with units.
+
+Strings such as ``"600 um"``, ``"5 MPa"``, ``"25.5 mg/cm^2"``, ``"40 degC"``,
+``"0.5 mA/cm^2"`` or ``"30 min"`` are converted once, on input, to SI base units
+(m, kg, s, A, K) with pint. Everything inside assb-fem is SI.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pint
+
+from fem.errors import CaseError
+
+# Named dimensions the case schema refers to, as pint dimensionality strings.
+DIMENSIONS: dict[str, str] = {
+    "length": "[length]",
+    "pressure": "[mass] / [length] / [time] ** 2",
+    "time": "[time]",
+    "temperature": "[temperature]",
+    "mass": "[mass]",
+    "areal_mass": "[mass] / [length] ** 2",
+    "density": "[mass] / [length] ** 3",
+    "current_density": "[current] / [length] ** 2",
+    "areal_capacity": "[current] * [time] / [length] ** 2",
+    "specific_capacity": "[current] * [time] / [mass]",
+    "voltage": "[mass] * [length] ** 2 / [current] / [time] ** 3",
+    "stiffness": "[mass] / [time] ** 2",  # N/m
+    "areal_stiffness": "[mass] / [length] ** 2 / [time] ** 2",  # Pa/m (MPa/um)
+    "force": "[mass] * [length] / [time] ** 2",
+    "conductivity": "[current] ** 2 * [time] ** 3 / [mass] / [length] ** 3",
+    "energy_per_mol": "[mass] * [length] ** 2 / [time] ** 2 / [substance]",
+    "molar_volume": "[length] ** 3 / [substance]",
+    "strain_rate": "1 / [time]",
+    "area": "[length] ** 2",
+    "dimensionless": "",
+}
+
+EXAMPLES: dict[str, str] = {
+    "length": '"600 um"',
+    "pressure": '"5 MPa"',
+    "time": '"30 min"',
+    "temperature": '"40 degC"',
+    "mass": '"75 mg"',
+    "areal_mass": '"25.5 mg/cm^2"',
+    "density": '"1.64 g/cm^3"',
+    "current_density": '"0.5 mA/cm^2"',
+    "areal_capacity": '"4 mAh/cm^2"',
+    "specific_capacity": '"200 mAh/g"',
+    "voltage": '"4.3 V"',
+    "stiffness": '"1.6e8 N/m" or "5.5 lbf/mm"',
+    "areal_stiffness": '"2 MPa/um"',
+    "force": '"392.5 N"',
+    "conductivity": '"2.2 mS/cm"',
+    "energy_per_mol": '"37 kJ/mol"',
+    "molar_volume": '"13 cm^3/mol"',
+    "strain_rate": '"7.73e-3 1/s"',
+    "area": '"0.785 cm^2"',
+    "dimensionless": '"0.38"',
+}
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The unit registry, with battery units added (mAh, Ah)."""
+    ureg = pint.UnitRegistry()
+    ureg.define("mAh = milliampere * hour")
+    ureg.define("Ah = ampere * hour")
+    return ureg
+
+
+def parse_quantity(text: str) -> pint.Quantity:
+    """Parse ``"<number> <unit>"`` into a pint quantity (offset units such as degC allowed)."""
+    ureg = registry()
+    m = _NUMBER.match(text)
+    if m is None:
+        raise ValueError(f"not a number followed by a unit: {text!r}")
+    number, unit = float(m.group(1)), m.group(2)
+    unit = unit.replace("^", "**").replace("µ", "u").replace("μ", "u")
+    if unit in ("", "-"):
+        return ureg.Quantity(number, "dimensionless")
+    return ureg.Quantity(number, ureg.parse_units(unit))
+
+
+def to_si(value: object, dimension: str, key: str) -> float:
+    """Convert a case value with units to an SI float, or raise a :class:`CaseError`.
+
+    ``value`` must be a string ``"<number> <unit>"`` whose unit has the named ``dimension``
+    (see :data:`DIMENSIONS`). A bare number is accepted only for ``dimensionless``.
+    """
+    allowed = f"expected a {dimension.replace('_', ' ')} with units, e.g. {EXAMPLES[dimension]}"
+    if isinstance(value, bool):
+        raise CaseError(key, value, allowed)
+    if isinstance(value, int | float):
+        if dimension == "dimensionless":
+            return float(value)
+        raise CaseError(key, value, allowed + " (a bare number has no units)")
+    if not isinstance(value, str):
+        raise CaseError(key, value, allowed)
+    try:
+        q = parse_quantity(value)
+    except (ValueError, pint.errors.PintError, AttributeError, TypeError, SyntaxError) as exc:
+        raise CaseError(key, value, f"{allowed}; could not read it ({exc})") from None
+    ureg = registry()
+    want = ureg.get_dimensionality(DIMENSIONS[dimension]) if DIMENSIONS[dimension] else {}
+    if q.dimensionality != want:
+        got = str(q.dimensionality) or "dimensionless"
+        raise CaseError(key, value, f"{allowed}; '{value}' has dimension {got}")
+    try:
+        return float(q.to_base_units().magnitude)
+    except pint.errors.OffsetUnitCalculusError:  # pragma: no cover - to_base_units handles degC
+        return float(q.to("kelvin").magnitude)
+
+
+def format_si(value: float, dimension: str) -> str:
+    """Format an SI float back into a unit string (used for the resolved case)."""
+    unit = {
+        "length": "m",
+        "pressure": "Pa",
+        "time": "s",
+        "temperature": "K",
+        "mass": "kg",
+        "areal_mass": "kg/m^2",
+        "density": "kg/m^3",
+        "current_density": "A/m^2",
+        "areal_capacity": "C/m^2",
+        "specific_capacity": "C/kg",
+        "voltage": "V",
+        "stiffness": "N/m",
+        "areal_stiffness": "Pa/m",
+        "force": "N",
+        "conductivity": "S/m",
+        "energy_per_mol": "J/mol",
+        "molar_volume": "m^3/mol",
+        "strain_rate": "1/s",
+        "area": "m^2",
+        "dimensionless": "",
+    }[dimension]
+    return f"{value:.10g} {unit}".strip()

@@ -1,0 +1,168 @@
+"""Case files: validation, overrides and every error path (nothing reaches the solver)."""
+
+import math
+
+import pytest
+
+from fem.case import apply_overrides, load_case, load_case_dict
+from fem.case.model import CaseWarning
+from fem.cli import bundled_cases_dir
+from fem.errors import CaseError
+
+
+def _err(raw) -> str:
+    with pytest.raises(CaseError) as info:
+        load_case_dict(raw)
+    return str(info.value)
+
+
+def test_base_case_resolves_to_si(base_case):
+    c = load_case_dict(base_case)
+    assert [la.name for la in c.cell.layers] == ["cathode", "separator", "li"]
+    assert c.cell.layers[1].thickness == pytest.approx(700e-6)
+    assert c.cell.layers[2].z0 == pytest.approx(800e-6)
+    assert c.holder.stiffness == pytest.approx(1.6e8)
+    assert c.temperature == pytest.approx(298.15)
+    assert c.materials["li"]["youngs_modulus"] == pytest.approx(7.82e9)
+    assert "Masias" in c.materials["li"].sources["youngs_modulus"]
+
+
+def test_every_material_parameter_has_a_source(base_case):
+    c = load_case_dict(base_case)
+    for m in c.materials.values():
+        assert set(m.values) == set(m.sources)
+        assert all(len(s) > 5 for s in m.sources.values())
+
+
+def test_thickness_from_mass_and_loading(base_case):
+    base_case["cell"]["layers"][1] = {"name": "separator", "role": "separator",
+                                      "material": "li6ps5cl", "mass": "75 mg"}
+    base_case["cell"]["layers"][0] = {"name": "cathode", "role": "cathode",
+                                      "material": "ncm811_composite", "areal_mass": "25.5 mg/cm^2"}
+    c = load_case_dict(base_case)
+    sep, cat = c.cell.layer("separator"), c.cell.layer("cathode")
+    rho_sep = c.materials["li6ps5cl"]["density"] * sep.relative_density
+    assert sep.thickness == pytest.approx(75e-6 / (math.pi * 0.005**2 * rho_sep), rel=1e-12)
+    rho_cat = c.materials["ncm811_composite"]["density"] * cat.relative_density
+    assert cat.thickness == pytest.approx(0.255 / rho_cat, rel=1e-12)
+    # capacity = loading * active fraction * specific capacity (C/m^2)
+    m = c.materials["ncm811_composite"]
+    assert c.areal_capacity == pytest.approx(
+        0.255 * m["active_mass_fraction"] * m["specific_capacity"], rel=1e-12)
+
+
+def test_material_override(base_case):
+    base_case["materials"] = {"li": {"youngs_modulus": "5 GPa"}}
+    c = load_case_dict(base_case)
+    assert c.materials["li"]["youngs_modulus"] == 5e9
+    assert c.materials["li"].sources["youngs_modulus"] == "case override"
+
+
+def test_set_overrides(base_case):
+    raw = apply_overrides(base_case, ["holder.pressure=3 MPa", "cell.layers[2].thickness=50 um",
+                                      "mesh.element_degree=1", "holder.spring_count=3",
+                                      "holder.type=spring", "holder.spring_rate=5.5 lbf/mm"])
+    c = load_case_dict(raw)
+    assert c.holder.pressure == 3e6 and c.cell.layers[2].thickness == pytest.approx(50e-6)
+    assert c.mesh.element_degree == 1 and c.holder.spring_count == 3
+    k_s = 3 * 5.5 * 4.4482216152605e3
+    assert c.holder.stiffness == pytest.approx(1 / (1 / k_s + 1 / 1.6e8))
+    assert base_case["holder"]["pressure"] == "5 MPa"  # the input is not modified
+
+
+@pytest.mark.parametrize("bad", ["holder", "cell.layers[7].thickness=1 um", "=3"])
+def test_bad_set_syntax(base_case, bad):
+    with pytest.raises(CaseError):
+        apply_overrides(base_case, [bad])
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "key", "fragment"),
+    [
+        (("cell", "layers", 0, "thickness"), "-100 um", "cell.layers[0].thickness", "must be > 0"),
+        (("cell", "layers", 0, "thickness"), "0 um", "cell.layers[0].thickness", "must be > 0"),
+        (("cell", "radius"), "5 MPa", "cell.radius", "expected a length"),
+        (("holder", "pressure"), "5 mA", "holder.pressure", "expected a pressure"),
+        (("holder", "pressure"), 5, "holder.pressure", "expected type string"),
+        (("holder", "type"), "vice", "holder.type", "allowed values"),
+        (("holder", "colour"), "red", "holder.colour", "unknown key"),
+        (("cell", "kind"), "triple", "cell.kind", "allowed values"),
+        (("mesh", "dimension"), "2d", "mesh.dimension", "allowed values"),
+        (("mesh", "size_min"), "1 nm", "mesh.size_min", "too small"),
+        (("mesh", "size_min"), "2 mm", "mesh.size_min", "<= mesh.size_max"),
+        (("conditions", "temperature"), "900 degC", "conditions.temperature", "must be <"),
+        (("protocol", "steps"), ["Press 25 MPa"], "protocol.steps[0]", "malformed"),
+        (("protocol", "steps"), ["Charge at 1 mA/cm^2 until 4.3 V"], "protocol step 0",
+         "voltage cut-offs"),
+        (("protocol", "repeat"), -1, "protocol.repeat", "minimum"),
+        (("solver", "dt_initial"), "10 h", "solver.dt_initial", "dt_min <= dt_initial"),
+        (("cell", "layers", 2, "material"), "unobtainium", "cell.layers[2].material",
+         "unknown material"),
+        (("cell", "layers", 1, "radius"), "6 mm", "cell.layers[1].radius", "<= cell.radius"),
+        (("holder", "frame_stiffness"), "5 MPa", "holder.frame_stiffness", "expected a stiffness"),
+        (("holder", "spring_count"), 3, "holder.spring_count", "only allowed for type = 'spring'"),
+        (("materials",), {"li": {"youngs_modulus": "-1 GPa"}}, "materials.li.youngs_modulus",
+         "must be > 0"),
+        (("materials",), {"li": {"stiffness": "1 GPa"}}, "materials.li.stiffness",
+         "unknown material parameter"),
+        (("materials",), {"si": {"density": "1 g/cm^3"}}, "materials.si", "no layer uses"),
+        (("materials",), {"li": {"poissons_ratio": "0.5"}}, "materials.li.poissons_ratio",
+         "(-1, 0.5)"),
+    ],
+)
+def test_errors_name_key_value_allowed(base_case, path, value, key, fragment):
+    node = base_case
+    for p in path[:-1]:
+        node = node[p] if isinstance(p, int) else node.setdefault(p, {})
+    node[path[-1]] = value
+    msg = _err(base_case)
+    assert msg.startswith(f"case error: {key} = "), msg
+    assert fragment in msg, msg
+
+
+def test_missing_sections(base_case):
+    del base_case["holder"]
+    assert "holder = None: required key is missing" in _err(base_case)
+
+
+def test_layer_roles_must_match_kind(base_case):
+    base_case["cell"]["kind"] = "symmetric"
+    assert "needs the layer roles" in _err(base_case)
+
+
+def test_thickness_needs_exactly_one_source(base_case):
+    base_case["cell"]["layers"][0]["mass"] = "10 mg"
+    assert "exactly one of thickness, areal_mass or mass" in _err(base_case)
+
+
+def test_spring_holder_needs_springs(base_case):
+    base_case["holder"]["type"] = "spring"
+    assert "holder.spring_count" in _err(base_case)
+
+
+def test_dubious_inputs_warn(base_case):
+    base_case["cell"]["layers"][2]["thickness"] = "10 mm"
+    with pytest.warns(CaseWarning, match="mm thick"):
+        load_case_dict(base_case)
+    base_case["cell"]["layers"][2]["thickness"] = "100 um"
+    base_case["holder"]["pressure"] = "1 GPa"
+    with pytest.warns(CaseWarning, match="exceeds 500 MPa"):
+        load_case_dict(base_case)
+
+
+def test_bundled_cases_load():
+    files = sorted(bundled_cases_dir().glob("*.toml"))
+    assert files
+    for f in files:
+        case = load_case(f)
+        assert case.name == f.stem
+        assert case.description
+
+
+def test_bad_toml_file(tmp_path):
+    p = tmp_path / "x.toml"
+    p.write_text("name = \n")
+    with pytest.raises(CaseError, match="not valid TOML"):
+        load_case(p)
+    with pytest.raises(CaseError, match="no such case file"):
+        load_case(tmp_path / "nope.toml")
