@@ -15,8 +15,10 @@ from fem.case.model import Case
 from fem.errors import SolverError
 from fem.geometry import build_stack_mesh
 from fem.log import Progress, get_logger
+from fem.mechanics.creep_setup import LiThickness, attach_creep
 from fem.mechanics.holder import Holder
 from fem.mechanics.stack import NewtonFailure, StackMechanics
+from fem.mechanics.volume_change import VolumeChange
 from fem.output.directory import RunDirectory
 from fem.output.fields import FieldWriter
 from fem.output.history import History
@@ -64,7 +66,11 @@ class Simulation:
         t0 = time.perf_counter()
         self.cm = build_stack_mesh(c, self.comm)
         self.holder = Holder(area=c.cell.area, stiffness=c.holder.stiffness, kind=c.holder.type)
-        self.mech = StackMechanics(self.cm, c, self.holder)
+        self.mech = StackMechanics(self.cm, c, self.holder, platen=c.mechanics.platen_model)
+        self.creep = attach_creep(self.mech, c)
+        self.volume = VolumeChange(self.mech, c)
+        self.mech.setup()
+        self.li_probe = LiThickness(self.mech, c)
         ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
         self.log.info(f"case {c.name}: {ncells} cells, {self.mech.ndofs} displacement unknowns, "
                       f"{self.comm.size} rank(s), set-up {time.perf_counter() - t0:.1f} s")
@@ -73,7 +79,16 @@ class Simulation:
     # ------------------------------------------------------------------ one step
     def _solve_step(self, dt: float) -> int:
         s = self.case.solver
+        st = self.state
+        self.volume.step(st.current, dt, st.charge + st.current * dt)
+        if self.creep is not None:
+            self.creep.dt, self.creep.T = max(dt, 1e-12), st.temperature
         res = self.mech.solve(s.newton_rtol, s.newton_atol, s.newton_max_it)
+        if self.creep is not None and dt > self.case.solver.dt_min * (1 + 1e-9):
+            dp = self.creep.max_dp()
+            if dp > self.creep.max_increment:
+                raise NewtonFailure(f"creep increment {dp:.3g} exceeds "
+                                    f"{self.creep.max_increment:g}; cutting the step", [])
         self.pressure = res.pressure
         return res.iterations
 
@@ -86,7 +101,7 @@ class Simulation:
             dt = ctrl.next_dt(duration - tau)
             loads(tau + dt)
             ratio = dt / self.last_dt if self.last_dt > 0 else 0.0
-            self.mech.predict(min(ratio, 1.0) if self.state.accepted > 1 else 0.0)
+            self.mech.begin_step(min(ratio, 1.0) if self.state.accepted > 1 else 0.0)
             w0 = time.perf_counter()
             try:
                 its = self._solve_step(dt)
@@ -101,6 +116,7 @@ class Simulation:
                 self.log.info(f"  solve failed at t = {self.state.t + tau:.4g} s; dt -> {ctrl.dt:.3g} s")
                 continue
             self.mech.commit()
+            self.volume.commit()
             self.state.step_walltime.append(time.perf_counter() - w0)
             ctrl.after_success(its)
             tau += dt
@@ -128,6 +144,8 @@ class Simulation:
             "current_density_mA_cm2": st.current * MA_CM2,
             "capacity_mAh_cm2": st.charge * MAH_CM2,
             "newton_iterations": its,
+            "li_thickness_change_um": self.li_probe.change() * 1e6,
+            "max_creep_strain": self.creep.max_total() if self.creep is not None else 0.0,
             "step_label": entry.step.text,
         }
         self.history.append(row)
@@ -180,13 +198,15 @@ class Simulation:
         try:
             self.setup()
             c = self.case
-            self.history = History(rundir / "history.csv", self.comm)
+            self.history = History(rundir / "history.csv", self.comm,
+                                   ["li_thickness_change_um", "max_creep_strain"])
             self.fields = None
             if c.output.fields:
                 self.fields = FieldWriter(rundir / "fields.xdmf", self.cm.mesh, self.cm.cell_tags)
                 self.fields.add_vector("displacement", self.mech.u)
-                for name, expr in self.mech.stress_expressions().items():
-                    self.fields.add_cell_scalar(name, expr)
+                pts = self.mech.QT.element.interpolation_points
+                for name, expr in self.mech.output_expressions().items():
+                    self.fields.add_cell_scalar(name, expr, pts)
             self.ctrl = TimeStepController(c.solver.dt_initial, c.solver.dt_min, c.solver.dt_max,
                                            c.solver.target_iterations)
             self.last_dt = 0.0
@@ -195,9 +215,9 @@ class Simulation:
             # initial state: the holder's initial pressure on the platen
             self.holder.set_pressure(c.holder.pressure)
             self.pressure = 0.0
-            self.pressure = self.mech.solve(c.solver.newton_rtol, c.solver.newton_atol,
-                                            c.solver.newton_max_it).pressure
+            self._solve_step(0.0)
             self.mech.commit()
+            self.volume.commit()
             self._record(ProtocolEntry(-1, 0, Press(text="initial load",
                                                     pressure=c.holder.pressure)), 0.0, 1)
             for entry in c.protocol:
@@ -258,6 +278,7 @@ class Simulation:
                 "min_stack_pressure_MPa": min(p),
                 "pressure_swing_per_cycle_MPa": swing,
                 "final_capacity_mAh_cm2": h.column("capacity_mAh_cm2")[-1],
+                "final_li_thickness_change_um": h.column("li_thickness_change_um")[-1],
                 "areal_capacity_mAh_cm2": (c.areal_capacity or 0.0) * MAH_CM2,
             },
         }

@@ -33,6 +33,7 @@ DIMENSIONS: dict[str, str] = {
     "conductivity": "[current] ** 2 * [time] ** 3 / [mass] / [length] ** 3",
     "energy_per_mol": "[mass] * [length] ** 2 / [time] ** 2 / [substance]",
     "molar_volume": "[length] ** 3 / [substance]",
+    "molar_mass": "[mass] / [substance]",
     "strain_rate": "1 / [time]",
     "area": "[length] ** 2",
     "dimensionless": "",
@@ -56,6 +57,7 @@ EXAMPLES: dict[str, str] = {
     "conductivity": '"2.2 mS/cm"',
     "energy_per_mol": '"37 kJ/mol"',
     "molar_volume": '"13 cm^3/mol"',
+    "molar_mass": '"28.0855 g/mol"',
     "strain_rate": '"7.73e-3 1/s"',
     "area": '"0.785 cm^2"',
     "dimensionless": '"0.38"',
@@ -68,8 +70,11 @@ _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s
 def registry() -> pint.UnitRegistry:
     """The unit registry, with battery units added (mAh, Ah)."""
     ureg = pint.UnitRegistry()
-    ureg.define("mAh = milliampere * hour")
-    ureg.define("Ah = ampere * hour")
+    for name, definition in (("Ah", "Ah = ampere * hour"), ("mAh", "mAh = milliampere * hour")):
+        try:
+            ureg.parse_units(name)
+        except pint.errors.UndefinedUnitError:
+            ureg.define(definition)
     return ureg
 
 
@@ -136,6 +141,7 @@ def format_si(value: float, dimension: str) -> str:
         "conductivity": "S/m",
         "energy_per_mol": "J/mol",
         "molar_volume": "m^3/mol",
+        "molar_mass": "kg/mol",
         "strain_rate": "1/s",
         "area": "m^2",
         "dimensionless": "",

@@ -27,6 +27,7 @@ BASE_CASE = {
              "thickness": "700 um"},
             {"name": "li", "role": "li", "material": "li", "thickness": "100 um"},
         ],
+        "die": {"enabled": True},  # the 10 mm bore confines the stack (rigid wall)
     },
     "mesh": {"size_min": "100 um", "size_max": "1 mm", "element_degree": 2},
     "holder": {"type": "fixed_gap", "pressure": "5 MPa", "frame_stiffness": "1.6e8 N/m"},

@@ -85,7 +85,11 @@ def test_run_writes_all_outputs(base_case, shared_tmp, comm):
     # the press is reported from the platen reaction, then the holder locks at 5 MPa
     press = [p for p, s in zip(hist["stack_pressure_MPa"], hist["step"], strict=True) if s == 0]
     assert press and np.allclose(press, 25.0, rtol=1e-8)
-    assert hist["stack_pressure_MPa"][-1] == pytest.approx(5.0, rel=1e-8)
+    # 0.5 mAh/cm^2 plated (2.4 um of Li) in the fixed gap raises the pressure
+    assert hist["stack_pressure_MPa"][-1] > 5.5
+    charge = [i for i, s in enumerate(hist["step"]) if s == 3]
+    grown = hist["li_thickness_change_um"][charge[-1]] - hist["li_thickness_change_um"][charge[0] - 1]
+    assert 1.5 < grown < 2.5, grown
     assert hist["capacity_mAh_cm2"][-1] == pytest.approx(0.5, rel=1e-12)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["ranks"] == comm.size

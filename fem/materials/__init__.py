@@ -42,6 +42,9 @@ PARAMETERS: dict[str, str] = {
     "first_cycle_efficiency": "dimensionless",
     "volume_change_full_charge": "dimensionless",
     "li_partial_molar_volume": "molar_volume",
+    "active_volume_fraction": "dimensionless",
+    "initial_lithiation": "dimensionless",
+    "molar_mass": "molar_mass",
 }
 
 #: Parameters that must be strictly positive / within [0, 1] / within (-1, 0.5).
@@ -51,7 +54,8 @@ _POSITIVE = {
     "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",
     "ionic_conductivity", "specific_capacity", "li_partial_molar_volume",
 }
-_FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency"}
+_FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency",
+             "active_volume_fraction"}
 
 
 @dataclass
@@ -63,6 +67,15 @@ class Material:
     model: str
     values: dict[str, float] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    #: tables ``name -> (x, y, source)``, e.g. the cathode's volume change against state of charge
+    tables: dict[str, tuple[list[float], list[float], str]] = field(default_factory=dict)
+
+    def table(self, name: str, x: float) -> float:
+        """Piecewise-linear interpolation in a card table (clamped at the ends)."""
+        import numpy as np
+
+        xs, ys, _ = self.tables[name]
+        return float(np.interp(x, xs, ys))
 
     def __getitem__(self, key: str) -> float:
         try:
@@ -112,6 +125,11 @@ def load_material(name: str, overrides: dict | None = None) -> Material:
     for key, entry in card["parameters"].items():
         mat.values[key] = check_parameter(name, key, entry["value"])
         mat.sources[key] = entry["source"]
+    for tname, t in card.get("tables", {}).items():
+        xs, ys = [float(v) for v in t["x"]], [float(v) for v in t["y"]]
+        if len(xs) != len(ys) or len(xs) < 2 or any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+            raise CaseError(f"materials.{name}.tables.{tname}", t, "x must increase, len(x) = len(y) >= 2")
+        mat.tables[tname] = (xs, ys, t["source"])
     for key, value in (overrides or {}).items():
         mat.values[key] = check_parameter(name, key, value)
         mat.sources[key] = "case override"

@@ -1,25 +1,35 @@
-"""Mechanics of the cell stack between a rigid platen (top) and a fixed base (bottom).
+"""Mechanics of the cell stack between a platen (top) and a fixed base (bottom).
 
-Unknowns: the displacement field u (Lagrange, degree from the case) and the platen's axial
-displacement U, a global scalar. The top face carries u_z = U (flat rigid platen; lateral
-displacement free for frictionless platens, zero for bonded ones); the bottom u_z = 0.
+Incremental formulation, solved once per time step for the displacement increment du:
 
-Newton with bordering (exact for the rigid platen, and friendly to iterative solvers):
-each iteration solves the tangent system twice with the same operator,
+    sigma = sigma_n + C : (eps(du) - d eps_0) - 2 G d eps_cr                      (1)
 
-    K du_a = -R     (du_a = 0 on all Dirichlet dofs)
-    K w    =  0     (w_z = 1 on the platen, 0 on the other Dirichlet dofs),
+with sigma_n the stress of the last converged step (quadrature space), d eps_0 the eigenstrain
+increment (plating, cathode breathing, Si swelling) and d eps_cr the creep increment of the
+J2 radial return in creeping regions (:mod:`fem.mechanics.creep`). With ``large_deformation``
+the mesh follows the material (updated Lagrangian): eps(du) is taken on the configuration at
+the start of the step and the mesh is moved by du after each step, so true stresses act on
+true areas (rotations of the stress state are neglected: a compressed stack rotates little).
 
-so du = du_a + dU w. The platen reaction is Phi(u) = R(u)[w] (the virtual work of the residual
-on w: the sum of the nodal reactions on the platen at equilibrium); the stack pressure is
-p = -Phi / A and its tangent dp/dU = -K(w, w) / A. dU follows from the holder equation
-(:mod:`fem.mechanics.holder`).
+The platen: ``rigid`` (default) is a flat rigid body, u_z = U on the top face, U a global
+scalar; ``uniform_pressure`` loads the top face with a uniform pressure P and measures U as the
+mean top displacement (a different, wrong model of a fixed gap, kept for comparison). Newton
+with bordering (exact, and friendly to iterative solvers): each iteration solves the tangent
+system twice with the same operator,
+
+    K du_a = -R      and      K w = b_w,
+
+where w is the platen mode (rigid: w_z = 1 on the platen; uniform: the response to a unit
+pressure on the top face); du = du_a + dX w with X = U (rigid) or P (uniform). The stack
+pressure is the platen reaction over the cell area, p = -R(u)[w] / A for the rigid platen.
+The holder (:mod:`fem.mechanics.holder`) closes the system with one scalar equation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import basix.ufl
 import numpy as np
 import ufl
 
@@ -28,7 +38,7 @@ from fem.errors import SolverError
 from fem.geometry.mesh import CellMesh
 from fem.mechanics.elasticity import elastic_stress, lame_fields
 from fem.mechanics.holder import Holder
-from fem.mechanics.kinematics import axial_index, strain, von_mises, weight
+from fem.mechanics.kinematics import axial_index, deviator, strain, von_mises, weight
 from fem.mechanics.linear_solver import default_options, make_ksp
 
 fpetsc = dolfinx.fem.petsc
@@ -49,54 +59,102 @@ class NewtonResult:
     pressure: float  # stack pressure (Pa) at the converged state
 
 
-class StackMechanics:
-    """The stack's mechanical problem (see the module docstring)."""
+def _diverging(res: list[float]) -> bool:
+    """Give up early: the residual grew far above its start, or stopped falling."""
+    k = len(res) - 1
+    return k >= 3 and (res[-1] > 1e3 * max(res[0], res[1]) or (k >= 8 and res[-1] > 0.5 * res[-5]))
 
-    def __init__(self, cm: CellMesh, case, holder: Holder, log=None):
-        self.cm = cm
-        self.case = case
-        self.holder = holder
-        self.comm = cm.comm
+
+class StackMechanics:
+    """The stack's mechanical problem (see the module docstring).
+
+    ``creep``: optional :class:`fem.mechanics.creep.CreepRegion` list (set by the caller
+    through :meth:`add_creep` before the first solve).
+    """
+
+    def __init__(self, cm: CellMesh, case, holder: Holder, platen: str = "rigid",
+                 large_deformation: bool | None = None):
+        self.cm, self.case, self.holder, self.comm = cm, case, holder, cm.comm
         msh = cm.mesh
         self.axisym = cm.axisymmetric
         self.gdim = msh.geometry.dim
         self.iz = axial_index(self.axisym)
+        self.platen = platen
+        self.large_deformation = (case.mechanics.large_deformation if large_deformation is None
+                                  else large_deformation)
         deg = case.mesh.element_degree
         self.V = dolfinx.fem.functionspace(msh, ("Lagrange", deg, (self.gdim,)))
-        self.u = dolfinx.fem.Function(self.V, name="u")
-        self.u_n = dolfinx.fem.Function(self.V)  # last converged step
-        self.u_nm1 = dolfinx.fem.Function(self.V)  # the one before (predictor)
+        self.du = dolfinx.fem.Function(self.V, name="du")  # increment over the step (unknown)
+        self.du_n = dolfinx.fem.Function(self.V)  # last step's increment (predictor)
+        self.u = dolfinx.fem.Function(self.V, name="displacement")  # total, converged
         self.w = dolfinx.fem.Function(self.V, name="platen_mode")
-        self.du = dolfinx.fem.Function(self.V)
-        self.U = self.U_n = self.U_nm1 = 0.0
+        self.corr = dolfinx.fem.Function(self.V)
+        self.X = 0.0  # the platen unknown of this step: dU (rigid) or P (uniform pressure)
+        self.U = 0.0  # platen displacement at the start of the step
+        self.p_n = 0.0  # stack pressure of the last converged step
         self.area = case.cell.area
         self.x = ufl.SpatialCoordinate(msh)
         self.wt = weight(self.x, self.axisym)
+        self.qdeg = 2
         self.dx = ufl.Measure("dx", domain=msh, subdomain_data=cm.cell_tags,
-                              metadata={"quadrature_degree": 2 * deg})
+                              metadata={"quadrature_degree": self.qdeg})
+        self.ds = ufl.Measure("ds", domain=msh, subdomain_data=cm.facet_tags)
         self.mu, self.lmbda = lame_fields(cm, case.cell.layers, case.materials)
+        # quadrature-space state: stress of the last step
+        qe = basix.ufl.quadrature_element(msh.basix_cell(), value_shape=(3, 3), degree=self.qdeg)
+        self.QT = dolfinx.fem.functionspace(msh, qe)
+        self.sigma_n = dolfinx.fem.Function(self.QT, name="sigma_n")
         T0 = dolfinx.fem.functionspace(msh, ("DG", 0, (3, 3)))
-        self.eigenstrain = dolfinx.fem.Function(T0, name="eigenstrain")
-        self.eps = strain(self.u, self.x, self.axisym)
-        self.sigma = elastic_stress(self.eps - self.eigenstrain, self.mu, self.lmbda)
+        self.deigen = dolfinx.fem.Function(T0, name="eigenstrain_increment")
+        self.eigen_total = dolfinx.fem.Function(T0, name="eigenstrain")
+        self.deps = strain(self.du, self.x, self.axisym)
+        self.sigma_trial = self.sigma_n + elastic_stress(self.deps - self.deigen, self.mu, self.lmbda)
+        self.sigma = self.sigma_trial
+        self.creep = None
+        self.P_load = dolfinx.fem.Constant(msh, 0.0)  # uniform-pressure platen only
+        self.all_cells = np.arange(msh.topology.index_map(msh.topology.dim).size_local,
+                                   dtype=np.int32)
+        self._compiled = False
+
+    # ------------------------------------------------------------------ set-up
+    def add_creep(self, creep) -> None:
+        """Attach the creep model (must be called before the first solve)."""
+        self.creep = creep
+        self.sigma = creep.stress(self.sigma_trial, self.mu)
+
+    def _compile(self) -> None:
         v = ufl.TestFunction(self.V)
-        du = ufl.TrialFunction(self.V)
+        ddu = ufl.TrialFunction(self.V)
+        top = self.cm.tag("top")
         F = ufl.inner(self.sigma, strain(v, self.x, self.axisym)) * self.wt * self.dx
-        J = ufl.derivative(F, self.u, du)
+        if self.platen == "uniform_pressure":
+            F += self.P_load * v[self.iz] * self.wt * self.ds(top)
+        J = ufl.derivative(F, self.du, ddu)
         self.F_form = dolfinx.fem.form(F)
         self.J_form = dolfinx.fem.form(J)
         self.kt_form = dolfinx.fem.form(ufl.action(ufl.action(J, self.w), self.w))
+        if self.platen == "uniform_pressure":
+            self.load_form = dolfinx.fem.form(v[self.iz] * self.wt * self.ds(top))
+            self.mean_form_w = dolfinx.fem.form(self.w[self.iz] * self.wt * self.ds(top))
+            self.mean_form_du = dolfinx.fem.form(self.du[self.iz] * self.wt * self.ds(top))
+            self.mean_form_corr = dolfinx.fem.form(self.corr[self.iz] * self.wt * self.ds(top))
+            self.top_area_form = dolfinx.fem.form(self.wt * self.ds(top))
+        self.sigma_expr = dolfinx.fem.Expression(self.sigma, self.QT.element.interpolation_points)
         self._dirichlet()
         self.A = fpetsc.create_matrix(self.J_form)
         self.b = fpetsc.create_vector(self.V)
         self.b_w = fpetsc.create_vector(self.V)
-        ndofs = self.V.dofmap.index_map.size_global * self.V.dofmap.index_map_bs
-        self.ndofs = ndofs
-        opts = default_options(case.solver.linear_solver, self.gdim, ndofs)
-        opts.update(case.solver.petsc_options)
+        im = self.V.dofmap.index_map
+        self.ndofs = im.size_global * self.V.dofmap.index_map_bs
+        opts = default_options(self.case.solver.linear_solver, self.gdim, self.ndofs)
+        opts.update(self.case.solver.petsc_options)
         self.ksp = make_ksp(self.comm, opts)
         self._w_ready = False
-        self.log = log
+        self._compiled = True
+
+    def setup(self) -> None:
+        if not self._compiled:
+            self._compile()
 
     # ------------------------------------------------------------------ boundary conditions
     def _dirichlet(self) -> None:
@@ -110,9 +168,14 @@ class StackMechanics:
         fixed: list[tuple[np.ndarray, int]] = [(dofs("bottom", iz), iz)]
         lateral = [i for i in range(self.gdim) if i != iz]
         if bonded:
-            fixed += [(dofs(face, i), i) for face in ("bottom", "top") for i in lateral]
+            fixed += [(dofs("bottom", i), i) for i in lateral]
+            if self.platen == "rigid":
+                fixed += [(dofs("top", i), i) for i in lateral]
         if self.axisym and cm.has("axis"):
             fixed.append((dofs("axis", 0), 0))
+        if self.case.cell.die_meshed:
+            raise SolverError("an elastic (meshed) die needs wall contact, not available yet; "
+                              "use cell.die.model = 'rigid'")
         if self.case.cell.die_enabled:
             if not self.axisym:
                 raise SolverError("a rigid die wall is only available in the axisymmetric model")
@@ -120,11 +183,12 @@ class StackMechanics:
         for name, comp in (("symmetry_xz", 1), ("symmetry_yz", 0)):
             if not self.axisym and cm.has(name):
                 fixed.append((dofs(name, comp), comp))
-        top = dofs("top", iz)
         self.bcs0 = [dolfinx.fem.dirichletbc(0.0, d, V.sub(c)) for d, c in fixed]
-        self.bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
         self.bcs_w = [dolfinx.fem.dirichletbc(0.0, d, V.sub(c)) for d, c in fixed]
-        self.bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
+        if self.platen == "rigid":
+            top = dofs("top", iz)
+            self.bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
+            self.bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
 
     # ------------------------------------------------------------------ assembly helpers
     def _assemble_residual(self) -> None:
@@ -147,10 +211,14 @@ class StackMechanics:
         out.x.scatter_forward()
 
     def _solve_platen_mode(self) -> None:
-        """w: K w = 0 with w_z = 1 on the platen (the rigid-platen lifting mode)."""
+        """Rigid: K w = 0 with w_z = 1 on the platen. Uniform: K w = -(unit pressure load)."""
         with self.b_w.localForm() as loc:
             loc.set(0.0)
-        fpetsc.apply_lifting(self.b_w, [self.J_form], bcs=[self.bcs_w])
+        if self.platen == "rigid":
+            fpetsc.apply_lifting(self.b_w, [self.J_form], bcs=[self.bcs_w])
+        else:
+            fpetsc.assemble_vector(self.b_w, self.load_form)
+            self.b_w.scale(-1.0)
         self.b_w.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         fpetsc.set_bc(self.b_w, self.bcs_w)
         self._solve(self.b_w, self.w)
@@ -159,80 +227,136 @@ class StackMechanics:
     def _scalar(self, form) -> float:
         return self.comm.allreduce(dolfinx.fem.assemble_scalar(form), op=MPI.SUM)
 
-    def reaction_pressure(self) -> float:
-        """Stack pressure p = -R(u)[w] / A from the residual assembled in self.b."""
-        return -self.b.dot(self.w.x.petsc_vec) / self.area
-
-    # ------------------------------------------------------------------ hooks for physics
-    def update_state(self) -> None:
-        """Refresh internal variables at the current iterate (creep overrides this)."""
+    def _mean_top(self, form) -> float:
+        return self._scalar(form) / self._scalar(self.top_area_form)
 
     # ------------------------------------------------------------------ Newton
+    def _platen_state(self) -> tuple[float, float]:
+        """(p, U) of the current iterate (R must be assembled in self.b)."""
+        if self.platen == "rigid":
+            return -self.b.dot(self.w.x.petsc_vec) / self.area, self.U + self.X
+        return self.X, self.U + self._mean_top(self.mean_form_du)
+
+    def _update_local(self) -> None:
+        if self.creep is not None:
+            self.creep.update(self)
+
     def solve(self, rtol: float, atol: float, max_it: int) -> NewtonResult:
         """Newton-bordering solve of one time step; raises :class:`NewtonFailure`."""
+        self.setup()
+        if self.platen == "uniform_pressure":
+            self.P_load.value = self.X
         if not self._w_ready:
-            self.update_state()
+            self._update_local()
             self._assemble_jacobian()
             self._solve_platen_mode()
         residuals: list[float] = []
         r0 = None
         for it in range(max_it + 1):
-            self.update_state()
+            self._update_local()
             self._assemble_residual()
-            p = self.reaction_pressure()
-            g = self.holder.residual(p, self.U)
-            p_scale = max(abs(self.holder.p_ref), abs(p), 1e5)
-            f_abs = atol * p_scale * self.area
+            p, U = self._platen_state()
+            g = self.holder.residual(p, U)
             fpetsc.set_bc(self.b, self.bcs0)
             rnorm = self.b.norm()
             residuals.append(rnorm)
             r0 = rnorm if r0 is None else r0
+            p_scale = max(abs(self.holder.p_ref), abs(p), 1e5)
             g_tol = (rtol * p_scale if self.holder.mode == "force"
-                     else rtol * max(abs(self.U), 1e-9) + 1e-15)
-            if it > 0 and rnorm <= max(rtol * r0, f_abs) and abs(g) <= g_tol:
+                     else rtol * max(abs(U), 1e-9) + 1e-15)
+            if it > 0 and rnorm <= max(rtol * r0, atol * p_scale * self.area) and abs(g) <= g_tol:
+                self._p_converged = p
                 return NewtonResult(it, residuals, p)
-            if it == max_it or not np.isfinite(rnorm):
+            if it == max_it or not np.isfinite(rnorm) or _diverging(residuals):
                 break
             self._assemble_jacobian()
             self._solve_platen_mode()
-            # the reaction and its tangent with the new platen mode
             self._assemble_residual()
-            p = self.reaction_pressure()
+            p, U = self._platen_state()
             fpetsc.set_bc(self.b, self.bcs0)
             self.b.scale(-1.0)
-            self._solve(self.b, self.du)
-            kt = self._scalar(self.kt_form)
-            dU = self.holder.increment(p, self.U, -kt / self.area)
-            self.u.x.array[:] += self.du.x.array + dU * self.w.x.array
-            self.U += dU
+            self._solve(self.b, self.corr)
+            if self.platen == "rigid":
+                dp_dX = -self._scalar(self.kt_form) / self.area
+                dX = self.holder.increment(p, U, dp_dX)
+            else:  # X = P: p changes one to one, U by the mean of w and of the correction
+                dU_dX = self._mean_top(self.mean_form_w)
+                U_lin = U + self._mean_top(self.mean_form_corr)
+                c_p, c_U = self.holder.coefficients()
+                dX = -self.holder.residual(p, U_lin) / (c_p - c_U * dU_dX)
+                self.P_load.value = self.X + dX
+            self.du.x.array[:] += self.corr.x.array + dX * self.w.x.array
+            self.X += dX
         raise NewtonFailure(
             f"Newton did not converge in {max_it} iterations (residual history "
             + ", ".join(f"{r:.3e}" for r in residuals) + ")", residuals)
 
     # ------------------------------------------------------------------ time step bookkeeping
-    def predict(self, ratio: float) -> None:
-        """Linear extrapolation predictor u <- u_n + ratio (u_n - u_{n-1}) (same for U)."""
-        self.u.x.array[:] = self.u_n.x.array + ratio * (self.u_n.x.array - self.u_nm1.x.array)
-        self.U = self.U_n + ratio * (self.U_n - self.U_nm1)
+    def begin_step(self, ratio: float) -> None:
+        """Start a step: predictor du = ratio * du_n (linear extrapolation of the last step)."""
+        self.setup()
+        self.du.x.array[:] = ratio * self.du_n.x.array
+        if self.platen == "rigid":
+            self.X = ratio * self._dU_n if hasattr(self, "_dU_n") else 0.0
 
     def commit(self) -> None:
-        """Accept the current iterate as the converged step."""
-        self.u_nm1.x.array[:] = self.u_n.x.array
-        self.u_n.x.array[:] = self.u.x.array
-        self.U_nm1, self.U_n = self.U_n, self.U
+        """Accept the converged increment: update stress, totals and (large deformation) mesh."""
+        self._update_local()
+        self.sigma_n.interpolate(self.sigma_expr)
+        self.sigma_n.x.scatter_forward()
+        if self.creep is not None:
+            self.creep.commit(self)
+        self.eigen_total.x.array[:] += self.deigen.x.array
+        self.u.x.array[:] += self.du.x.array
+        if self.platen == "rigid":
+            self._dU_n = self.X
+            self.U += self.X
+        else:
+            self._dU_n = 0.0
+            self.U += self._mean_top(self.mean_form_du)
+        self.du_n.x.array[:] = self.du.x.array
+        self.p_n = self._p_converged
+        if self.large_deformation:
+            self._move_mesh(self.du)
+        self.du.x.array[:] = 0.0
+        if self.platen == "rigid":
+            self.X = 0.0
 
     def restore(self) -> None:
-        """Return to the last converged step (after a failed solve)."""
-        self.u.x.array[:] = self.u_n.x.array
-        self.U = self.U_n
+        """Forget the current iterate (after a failed solve)."""
+        self.du.x.array[:] = 0.0
+        if self.platen == "rigid":
+            self.X = 0.0
+
+    def _move_mesh(self, du: dolfinx.fem.Function) -> None:
+        """x <- x + du at the geometry nodes (updated Lagrangian)."""
+        msh = self.cm.mesh
+        if not hasattr(self, "_geom_map"):
+            cel = msh.ufl_domain().ufl_coordinate_element()
+            self._Vg = dolfinx.fem.functionspace(msh, cel)
+            self._ug = dolfinx.fem.Function(self._Vg)
+            gmap = np.empty(msh.geometry.x.shape[0], dtype=np.int32)
+            gmap[msh.geometry.dofmaps[0].ravel()] = self._Vg.dofmap.list.ravel()
+            self._geom_map = gmap
+        self._ug.interpolate(du)
+        self._ug.x.scatter_forward()
+        vals = self._ug.x.array.reshape(-1, self.gdim)
+        msh.geometry.x[:, : self.gdim] += vals[self._geom_map]
 
     # ------------------------------------------------------------------ results
     def pressure(self) -> float:
-        """Current stack pressure (Pa) from the platen reaction."""
-        self.update_state()
-        self._assemble_residual()
-        return self.reaction_pressure()
+        """Stack pressure (Pa) of the last converged step."""
+        return self.p_n
 
-    def stress_expressions(self) -> dict[str, ufl.core.expr.Expr]:
-        """UFL expressions of the output stresses."""
-        return {"von_mises": von_mises(self.sigma), "stress_zz": self.sigma[self.iz, self.iz]}
+    def output_expressions(self) -> dict[str, ufl.core.expr.Expr]:
+        """UFL expressions of the cell-wise output fields (stresses of the last step)."""
+        s = self.sigma_n
+        out = {"von_mises": von_mises(s), "stress_zz": s[self.iz, self.iz],
+               "pressure_hydrostatic": -ufl.tr(s) / 3.0}
+        if self.creep is not None:
+            out.update(self.creep.output_expressions())
+        return out
+
+
+def deviatoric(a):  # re-export for creep
+    return deviator(a)

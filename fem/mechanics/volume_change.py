@@ -1,0 +1,116 @@
+"""Volume change of the electrodes as eigenstrains driven by the state of charge.
+
+* Li plating / stripping (physics.md 4.1): a current density i (A/m^2, local) plates Li at the
+  Li | separator interface at the rate v = i V_Li / F (1 mA/cm^2 -> 4.85 um/h). The Li layer
+  grows in thickness only: d eps_zz = i V_Li dt / (F h_Li). In a full cell charging plates Li;
+  in a symmetric cell charging plates the upper Li layer and strips the lower one.
+* Cathode composite breathing (physics.md 4.2): isotropic strain
+  eps = f(SOC) * (dV/V)_active,full * phi_active / 3, with f the card's
+  ``volume_change_vs_soc`` table, phi_active the active volume fraction of the composite and
+  SOC the charge passed over the areal capacity.
+* Li_xSi swelling (physics.md 4.3): J(x) = 1 + (Omega_Li / V_Si) x, isotropic stretch
+  (J(x)/J(x0))^(1/3) relative to the as-pressed electrode at x0; x rises by q / (F n_Si) on
+  charge with n_Si the Si moles per area.
+
+Until the electrochemistry model supplies the local current (``current_density`` hook), the
+plating rate is the protocol current spread uniformly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from fem._dolfinx import dolfinx
+from fem.case.model import FARADAY
+
+#: Local current density at the Li interface as a function of the cell-centre coordinates
+#: x (shape (3, n)) and the applied current (A/m^2): returns i (A/m^2, + = plating).
+CurrentDistribution = Callable[[np.ndarray, float], np.ndarray]
+
+
+def uniform_current(x: np.ndarray, i_app: float) -> np.ndarray:
+    """The default: the applied current everywhere on the interface."""
+    return np.full(x.shape[1], i_app)
+
+
+class VolumeChange:
+    """Fills ``mech.deigen`` (the DG0 eigenstrain increment) for each time step."""
+
+    def __init__(self, mech, case, current_density: CurrentDistribution = uniform_current):
+        self.mech, self.case = mech, case
+        self.current_density = current_density
+        msh = mech.cm.mesh
+        tdim = msh.topology.dim
+        self.iz = mech.iz
+        self.dofs = mech.deigen.function_space.dofmap.list  # (ncells, 1) block dofs
+        self.li = [(la, mech.cm.cells(la.name)) for la in case.cell.layers if la.role == "li"]
+        # in a symmetric cell, charging plates the upper Li layer and strips the lower one
+        self.li_sign = {la.name: 1.0 for la, _ in self.li}
+        if len(self.li) == 2:
+            lower = min(self.li, key=lambda t: t[0].z0)[0].name
+            self.li_sign[lower] = -1.0
+        self.cathodes = [(la, mech.cm.cells(la.name)) for la in case.cell.layers
+                         if la.role == "cathode"]
+        self.anodes = [(la, mech.cm.cells(la.name)) for la in case.cell.layers
+                       if la.role == "anode"]
+        self.V_li = case.materials["li"]["molar_volume"] if "li" in case.materials else 1.3e-5
+        self.centres = {la.name: dolfinx.mesh.compute_midpoints(msh, tdim, cells).T
+                        for la, cells in self.li}
+        self.eps_cathode = 0.0  # current isotropic strain of the cathode
+        self.eps_anode = 0.0
+
+    def _set(self, cells: np.ndarray, comp: tuple[int, int] | None, values) -> None:
+        arr = self.mech.deigen.x.array.reshape(-1, 9)
+        d = self.dofs[cells, 0]
+        if comp is None:  # isotropic
+            for k in (0, 4, 8):
+                arr[d, k] = values
+        else:
+            arr[d, comp[0] * 3 + comp[1]] = values
+
+    def cathode_strain(self, charge: float) -> float:
+        """Isotropic strain of the cathode composite at the charge passed (C/m^2)."""
+        if not self.cathodes or not self.case.areal_capacity:
+            return 0.0
+        mat = self.case.materials[self.cathodes[0][0].material]
+        soc = min(max(charge / self.case.areal_capacity, 0.0), 1.0)
+        f = mat.table("volume_change_vs_soc", soc) if "volume_change_vs_soc" in mat.tables else soc
+        return f * mat["volume_change_full_charge"] * mat["active_volume_fraction"] / 3.0
+
+    def anode_strain(self, charge: float) -> float:
+        """Isotropic strain of the Li_xSi layer relative to its as-pressed state."""
+        if not self.anodes:
+            return 0.0
+        la = self.anodes[0][0]
+        mat = self.case.materials[la.material]
+        n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
+        ratio = mat["li_partial_molar_volume"] * mat["density"] / mat["molar_mass"]
+        x0 = mat.values.get("initial_lithiation", 0.0)
+        x = max(x0 + charge / (FARADAY * n_si), 0.0)
+        return ((1 + ratio * x) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
+
+    def step(self, i_app: float, dt: float, charge_after: float) -> None:
+        """Set the eigenstrain increment of a step of length dt at applied current i_app
+        (A/m^2, + = charge) that ends with ``charge_after`` C/m^2 passed."""
+        self.mech.deigen.x.array[:] = 0.0
+        charge_before = charge_after - i_app * dt
+        for la, cells in self.li:
+            if i_app == 0.0 or cells.size == 0:
+                continue
+            sign = self.li_sign[la.name]
+            h = la.thickness + sign * charge_before * self.V_li / FARADAY  # at the step start
+            i_loc = self.current_density(self.centres[la.name], i_app)
+            self._set(cells, (self.iz, self.iz), sign * i_loc * self.V_li / FARADAY * dt / h)
+        eps_c = self.cathode_strain(charge_after)
+        for _, cells in self.cathodes:
+            self._set(cells, None, (eps_c - self.eps_cathode) / (1 + self.eps_cathode))
+        eps_a = self.anode_strain(charge_after)
+        for _, cells in self.anodes:
+            self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
+        self.mech.deigen.x.scatter_forward()
+        self._pending = (eps_c, eps_a)
+
+    def commit(self) -> None:
+        self.eps_cathode, self.eps_anode = self._pending
