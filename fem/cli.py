@@ -111,6 +111,20 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_holder(args) -> int:
+    """Size a spring holder for the case (lab-data.md 1; physics.md 5.2, 5.3)."""
+    from fem.mechanics.holder_sizing import format_report, size_from_case
+
+    case = _load(args)
+    sizing = size_from_case(case, target_pressure=args.target_pressure, springs=args.springs,
+                            spring_rate=args.spring_rate, max_load=args.max_load,
+                            max_swing=args.max_swing, capacity=args.capacity,
+                            cathode_contraction=args.cathode_contraction)
+    for line in format_report(sizing, case.name):
+        _print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="assb-fem",
@@ -138,6 +152,22 @@ def build_parser() -> argparse.ArgumentParser:
     with_case(p)
     p.add_argument("-o", "--output", help="mesh folder (default: meshes)")
     p.set_defaults(func=cmd_mesh)
+    p = sub.add_parser("holder", help="size a spring holder: force, spring load and compression, "
+                                      "pressure swing over a charge")
+    with_case(p)
+    p.add_argument("--target-pressure", help="stack pressure (default: the case's holder.pressure)")
+    p.add_argument("--springs", help="number of springs (default: the case's, else 3 as in the lab)")
+    p.add_argument("--spring-rate", help="rate per spring, e.g. '5.5 lbf/mm' (default: the case's, "
+                                         "else the lab's 5.5 lbf/mm)")
+    p.add_argument("--max-load", help="maximum load per spring, e.g. '53 lbf' (default: the case's, "
+                                      "else the lab's 53 lbf)")
+    p.add_argument("--max-swing", help="allowed pressure swing, e.g. '0.2 MPa': print the spring rate "
+                                       "that keeps the swing below it")
+    p.add_argument("--capacity", help="areal capacity plated per charge, e.g. '4 mAh/cm^2' "
+                                      "(default: the case's cathode capacity)")
+    p.add_argument("--cathode-contraction", help="cathode thickness loss over a charge, e.g. '2 um', "
+                                                 "subtracted from the Li growth (default: 0)")
+    p.set_defaults(func=cmd_holder)
     sub.add_parser("cases", help="list the bundled cases").set_defaults(func=cmd_cases)
     sub.add_parser("version", help="versions of assb-fem and its stack").set_defaults(
         func=cmd_version)

@@ -52,6 +52,12 @@ class Cell:
     die_clearance: float = 0.0
     die_wall_thickness: float = 2e-3
     die_material: str = "peek"
+    die_model: str = "rigid"
+
+    @property
+    def die_meshed(self) -> bool:
+        """True when the die is a meshed (elastic) body rather than a rigid wall."""
+        return self.die_enabled and self.die_model == "elastic"
 
     @property
     def height(self) -> float:
@@ -79,10 +85,50 @@ class MeshSettings:
     size_max: float = 0.0
     element_degree: int = 2
     sector_angle: float = 90.0
+    geometry_order: int = 1
+    grading: float = 0.3
 
     @property
     def gdim(self) -> int:
         return 2 if self.dimension == "axisymmetric" else 3
+
+
+@dataclass
+class Roughness:
+    """Separator surface of an interface patch (see fem.geometry.roughness)."""
+
+    type: str = "flat"
+    amplitude: float = 0.0
+    wavelength: float = 0.0
+    rms: float = 0.0
+    correlation_length: float = 0.0
+    hurst: float = 0.8
+    seed: int = 0
+    points: int = 0
+    file: str | None = None  # absolute path
+    height_scale: float = 1.0
+
+
+@dataclass
+class Pores:
+    radius: float
+    depth: float
+    positions: list[list[float]]  # centres in m, [x] (2d) or [x, y] (3d)
+
+
+@dataclass
+class PatchSettings:
+    """A periodic Li | rough separator interface patch (fem.geometry.patch)."""
+
+    dimension: str  # "2d" or "3d"
+    width: float
+    li_thickness: float
+    separator_thickness: float
+    li_layer: str
+    separator_layer: str
+    gap: float
+    roughness: Roughness
+    pores: Pores | None = None
 
 
 @dataclass
@@ -103,6 +149,14 @@ class HolderSettings:
         if self.type == "spring":
             inv += 1.0 / (self.spring_count * self.spring_rate)
         return math.inf if inv == 0.0 else 1.0 / inv
+
+
+@dataclass
+class MechanicsSettings:
+    large_deformation: bool = True
+    creep_law: str = "norton"
+    creep_max_increment: float = 0.05
+    platen_model: str = "rigid"
 
 
 @dataclass
@@ -136,6 +190,7 @@ class Case:
     mesh: MeshSettings
     holder: HolderSettings
     platen_contact: str
+    mechanics: MechanicsSettings
     temperature: float
     protocol: list[ProtocolEntry]
     solver: SolverSettings
@@ -143,6 +198,7 @@ class Case:
     raw: dict[str, Any]
     digest: str
     source: str
+    patch: PatchSettings | None = None
 
     @property
     def areal_capacity(self) -> float | None:
@@ -168,6 +224,7 @@ class Case:
             "mesh": asdict(self.mesh),
             "holder": {**asdict(self.holder), "series_stiffness": self.holder.stiffness},
             "platen_contact": self.platen_contact,
+            "mechanics": asdict(self.mechanics),
             "temperature": self.temperature,
             "solver": asdict(self.solver),
             "output": asdict(self.output),
@@ -184,6 +241,8 @@ class Case:
         cap = self.areal_capacity
         if cap is not None:
             d["cell"]["areal_capacity"] = cap
+        if self.patch is not None:
+            d["patch"] = {k: v for k, v in asdict(self.patch).items() if v is not None}
         return _finite(d)
 
 
@@ -259,12 +318,109 @@ def _resolve_cell(raw: dict, overrides: dict) -> tuple[Cell, dict[str, Material]
     cell = Cell(c["kind"], radius, layers, die.get("enabled", False),
                 to_si(die.get("clearance", "0 m"), "length", "cell.die.clearance"),
                 to_si(die.get("wall_thickness", "2 mm"), "length", "cell.die.wall_thickness"),
-                die.get("material", "peek"))
+                die.get("material", "peek"), die.get("model", "rigid"))
     if cell.die_enabled and cell.die_clearance > 0:
         raise CaseError("cell.die.clearance", die["clearance"],
                         "a die with clearance needs wall contact, which is not implemented yet; "
                         "use 0 um (confined stack) or disable the die")
     return cell, materials
+
+
+def _resolve_patch(raw: dict, cell: Cell, source: str) -> PatchSettings | None:
+    """The ``patch`` section in SI (None without one)."""
+    p = raw.get("patch")
+    if p is None:
+        return None
+    dim = p.get("dimension", "2d")
+    width = to_si(p["width"], "length", "patch.width")
+
+    def length(key: str, default: float) -> float:
+        return to_si(p[key], "length", f"patch.{key}") if key in p else default
+
+    seps = cell.layers_with_role("separator")
+    sep = p.get("separator_layer", seps[0].name if seps else "")
+    if sep not in [la.name for la in seps]:
+        raise CaseError("patch.separator_layer", sep or None,
+                        f"must name a separator layer of the cell: {[la.name for la in seps]}")
+    lis = cell.layers_with_role("li")
+    if "li_layer" in p:
+        li = p["li_layer"]
+    else:  # the Li on top of the separator, else the one below
+        z1 = cell.layer(sep).z1
+        above = [la for la in lis if abs(la.z0 - z1) <= 1e-9 * max(z1, 1e-3)]
+        li = (above or lis or [None])[0]
+        li = li.name if li is not None else ""
+    if li not in [la.name for la in lis]:
+        raise CaseError("patch.li_layer", li or None,
+                        f"must name a Li layer of the cell: {[la.name for la in lis]}")
+    r = p.get("roughness", {"type": "flat"})
+    rough = Roughness(type=r["type"], hurst=float(r.get("hurst", 0.8)), seed=int(r.get("seed", 0)),
+                      points=int(r.get("points", 128 if dim == "2d" else 32)))
+    need = {"sinusoid": ("amplitude", "wavelength"), "self_affine": ("rms", "correlation_length"),
+            "file": ("file",), "flat": ()}[rough.type]
+    for k in need:
+        if k not in r:
+            raise CaseError(f"patch.roughness.{k}", None, f"required for type = '{rough.type}'")
+    for k in ("amplitude", "wavelength", "rms", "correlation_length"):
+        if k in r:
+            setattr(rough, k, to_si(r[k], "length", f"patch.roughness.{k}"))
+    if rough.type == "sinusoid":
+        n = width / rough.wavelength
+        if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
+            raise CaseError("patch.roughness.wavelength", r["wavelength"],
+                            f"the width ({p['width']}) must hold a whole number of wavelengths")
+    if rough.type == "self_affine" and not (2 * width / rough.points <= rough.correlation_length
+                                            <= width / 4):
+        raise CaseError("patch.roughness.correlation_length", r["correlation_length"],
+                        "must be between 2 grid spacings (width/points) and width/4")
+    if rough.type == "file":
+        from pathlib import Path
+
+        f = Path(r["file"]).expanduser()
+        if not f.is_absolute() and Path(source).is_file():
+            f = Path(source).resolve().parent / f
+        if not f.is_file():
+            raise CaseError("patch.roughness.file", r["file"], f"no such file ({f})")
+        rough.file = str(f.resolve())
+        rough.height_scale = to_si(r.get("height_scale", "1 m"), "length",
+                                   "patch.roughness.height_scale")
+    pores = None
+    if "pores" in p:
+        q = p["pores"]
+        radius = to_si(q["radius"], "length", "patch.pores.radius")
+        depth = to_si(q["depth"], "length", "patch.pores.depth")
+        ndim = 1 if dim == "2d" else 2
+        positions = []
+        for i, c in enumerate(q.get("positions", [[0.5] * ndim])):
+            c = [c] if isinstance(c, int | float) else list(c)
+            if len(c) != ndim:
+                raise CaseError(f"patch.pores.positions[{i}]", c,
+                                f"expected {ndim} fraction(s) of the width for a {dim} patch")
+            if any(not radius <= f * width <= width - radius for f in c):
+                raise CaseError(f"patch.pores.positions[{i}]", c,
+                                "the pore must lie inside the patch (not across its sides)")
+            positions.append([f * width for f in c])
+        pores = Pores(radius, depth, positions)
+    patch = PatchSettings(dim, width, length("li_thickness", width / 2),
+                          length("separator_thickness", width / 2), li, sep,
+                          length("gap", 0.0), rough, pores)
+    if pores is not None and pores.depth >= patch.separator_thickness:
+        raise CaseError("patch.pores.depth", p["pores"]["depth"],
+                        "must be smaller than patch.separator_thickness")
+    return patch
+
+
+def _patch_sizes(patch: PatchSettings) -> tuple[float, float]:
+    """Default (size_min, size_max) of a patch mesh: resolve the roughness and the pores."""
+    r = patch.roughness
+    feature = {"sinusoid": r.wavelength / 8, "self_affine": r.correlation_length / 8,
+               "file": 2 * patch.width / max(r.points, 8), "flat": patch.width / 10}[r.type]
+    if r.type != "flat":
+        feature = min(feature, 2 * patch.width / r.points)
+    if patch.pores is not None:
+        feature = min(feature, patch.pores.radius / 3)
+    size_max = max(feature, min(patch.width, patch.li_thickness, patch.separator_thickness) / 4)
+    return feature, size_max
 
 
 def _resolve_holder(raw: dict) -> HolderSettings:
@@ -350,20 +506,27 @@ def _warn_dubious(case: Case) -> None:
 def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
     """Resolve a schema-valid case dict into a :class:`Case` (raises CaseError)."""
     cell, materials = _resolve_cell(raw, raw.get("materials", {}))
+    patch = _resolve_patch(raw, cell, source)
     m = raw.get("mesh", {})
     thinnest = min(layer.thickness for layer in cell.layers)
+    h_min, h_max = _patch_sizes(patch) if patch else (thinnest / 4, cell.radius / 10)
     mesh = MeshSettings(
         dimension=m.get("dimension", "axisymmetric"),
         size_min=to_si(m["size_min"], "length", "mesh.size_min") if "size_min" in m
-        else thinnest / 4,
+        else h_min,
         size_max=to_si(m["size_max"], "length", "mesh.size_max") if "size_max" in m
-        else cell.radius / 10,
+        else h_max,
         element_degree=m.get("element_degree", 2),
         sector_angle=float(m.get("sector_angle", 90.0)),
+        geometry_order=m.get("geometry_order", 1),
+        grading=float(m.get("grading", 0.3)),
     )
     if mesh.size_min > mesh.size_max:
         raise CaseError("mesh.size_min", m.get("size_min"), "must be <= mesh.size_max")
-    if cell.radius / mesh.size_min > 5e4 or cell.height / mesh.size_min > 5e4:
+    if patch is not None and patch.width / mesh.size_min > 2e3:
+        raise CaseError("mesh.size_min", m.get("size_min"),
+                        "too small for the patch (more than 2e3 elements across)")
+    if patch is None and (cell.radius / mesh.size_min > 5e4 or cell.height / mesh.size_min > 5e4):
         raise CaseError("mesh.size_min", m.get("size_min"),
                         "too small for the cell (more than 5e4 elements across)")
     holder = _resolve_holder(raw)
@@ -379,6 +542,12 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         mesh=mesh,
         holder=holder,
         platen_contact=raw.get("platens", {}).get("contact", "bonded"),
+        mechanics=MechanicsSettings(
+            large_deformation=raw.get("mechanics", {}).get("large_deformation", True),
+            creep_law=raw.get("mechanics", {}).get("creep_law", "norton"),
+            creep_max_increment=raw.get("mechanics", {}).get("creep_max_increment", 0.05),
+            platen_model=raw.get("platens", {}).get("model", "rigid"),
+        ),
         temperature=temperature,
         protocol=protocol,
         solver=_resolve_solver(raw),
@@ -387,6 +556,7 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         raw=raw,
         digest=digest,
         source=source,
+        patch=patch,
     )
     _check_protocol(protocol, case.areal_capacity, cell.kind)
     _warn_dubious(case)

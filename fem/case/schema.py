@@ -42,6 +42,65 @@ LAYER = _obj(
     description="one layer of the stack, listed from bottom to top",
 )
 
+ROUGHNESS = _obj(
+    {
+        "type": {"enum": ["flat", "sinusoid", "self_affine", "file"],
+                 "description": "how the separator surface is made"},
+        "amplitude": Q("length", "sinusoid: peak height", minimum=0.0),
+        "wavelength": Q("length", "sinusoid: wavelength (the width holds a whole number)",
+                        exclusiveMinimum=0.0),
+        "rms": Q("length", "self_affine: RMS height", minimum=0.0),
+        "correlation_length": Q("length", "self_affine: lag where the autocorrelation is 1/e",
+                                exclusiveMinimum=0.0),
+        "hurst": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1,
+                  "description": "self_affine: Hurst exponent (default 0.8)"},
+        "seed": {"type": "integer", "minimum": 0, "description": "self_affine: random seed"},
+        "points": {"type": "integer", "minimum": 8, "maximum": 1024,
+                   "description": "grid points per period (default 128 in 2D, 32 in 3D)"},
+        "file": {"type": "string",
+                 "description": "file: CSV height map (relative to the case file)"},
+        "height_scale": Q("length", "file: length of one height unit, e.g. '1 um'",
+                          exclusiveMinimum=0.0),
+    },
+    required=("type",),
+    description="roughness of the separator surface",
+)
+
+PATCH = _obj(
+    {
+        "dimension": {"enum": ["2d", "3d"],
+                      "description": "periodic plane strip (2d) or square patch (3d)"},
+        "width": Q("length", "period: strip length / square side", exclusiveMinimum=0.0),
+        "li_thickness": Q("length", "Li layer thickness (default width/2)",
+                          exclusiveMinimum=0.0),
+        "separator_thickness": Q("length", "separator thickness below the mean surface "
+                                 "(default width/2)", exclusiveMinimum=0.0),
+        "li_layer": {"type": "string",
+                     "description": "cell layer the Li is taken from (default: the Li layer "
+                                    "on the separator)"},
+        "separator_layer": {"type": "string",
+                            "description": "cell layer the separator is taken from"},
+        "gap": Q("length", "gap between the highest asperity and the flat Li (default 0)",
+                 minimum=0.0),
+        "roughness": ROUGHNESS,
+        "pores": _obj(
+            {
+                "radius": Q("length", "pore radius", exclusiveMinimum=0.0),
+                "depth": Q("length", "pore depth below the mean surface", exclusiveMinimum=0.0),
+                "positions": {"type": "array",
+                              "items": {"type": ["number", "array"],
+                                        "items": {"type": "number"}},
+                              "description": "pore centres as fractions of the width: x "
+                                             "(2d) or [x, y] (3d); default: the centre"},
+            },
+            required=("radius", "depth"),
+            description="surface pores in the separator",
+        ),
+    },
+    required=("width",),
+    description="periodic interface patch of Li on a rough separator (micro-scale study)",
+)
+
 SCHEMA: dict[str, Any] = _obj(
     {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
@@ -61,6 +120,10 @@ SCHEMA: dict[str, Any] = _obj(
                         "wall_thickness": Q("length", "die wall thickness",
                                             exclusiveMinimum=0.0),
                         "material": {"type": "string"},
+                        "model": {"enum": ["rigid", "elastic"],
+                                  "description": "rigid: a frictionless rigid wall at the bore "
+                                                 "(u_r = 0, no die mesh); elastic: the PEEK die "
+                                                 "is meshed as a body"},
                     },
                     description="PEEK die around the stack",
                 ),
@@ -83,9 +146,16 @@ SCHEMA: dict[str, Any] = _obj(
                 "element_degree": {"enum": [1, 2], "description": "Lagrange degree of u"},
                 "sector_angle": {"type": "number", "exclusiveMinimum": 0, "maximum": 360,
                                  "description": "3D: 360 for a full cylinder, else a sector"},
+                "geometry_order": {"enum": [1, 2],
+                                   "description": "order of the mesh geometry (2: curved "
+                                                  "elements on cylinders; default 1)"},
+                "grading": {"type": "number", "exclusiveMinimum": 0, "maximum": 10,
+                            "description": "growth of the element size per unit distance from "
+                                           "interfaces (default 0.3)"},
             },
             description="mesh settings",
         ),
+        "patch": PATCH,
         "holder": _obj(
             {
                 "type": {"enum": ["fixed_gap", "spring", "constant_pressure"]},
@@ -109,8 +179,24 @@ SCHEMA: dict[str, Any] = _obj(
             {
                 "contact": {"enum": ["bonded", "frictionless"],
                             "description": "condition between the stack and the platens"},
+                "model": {"enum": ["rigid", "uniform_pressure"],
+                          "description": "rigid flat platen (default) or uniform pressure "
+                                         "with the mean displacement held (comparison only)"},
             },
             description="platen (plunger face) contact",
+        ),
+        "mechanics": _obj(
+            {
+                "large_deformation": {"type": "boolean",
+                                      "description": "updated-Lagrangian mesh motion"},
+                "creep_law": {"enum": ["norton", "narayan_anand", "none"],
+                              "description": "Li creep law (physics.md 1.3-1.4)"},
+                "creep_max_increment": {"type": "number", "exclusiveMinimum": 0,
+                                        "maximum": 1,
+                                        "description": "largest equivalent creep strain "
+                                                       "increment per step before dt is cut"},
+            },
+            description="mechanics options",
         ),
         "conditions": _obj(
             {"temperature": Q("temperature", "initial cell temperature",
