@@ -13,7 +13,7 @@ import warnings
 from importlib import resources
 from pathlib import Path
 
-from fem.errors import AssbError
+from fem.errors import AssbError, SolverError
 
 FLAGSHIP = "ncm811_li_fixed_gap"
 
@@ -125,6 +125,28 @@ def cmd_holder(args) -> int:
     return 0
 
 
+def cmd_plot(args) -> int:
+    """The standard figures of a run's history.csv, into OUTDIR/plots (rank 0 writes)."""
+    from fem._dolfinx import MPI
+    from fem.output.plots import plot_run
+    from fem.output.report import on_rank0
+
+    formats = args.format or ["png", "svg"]
+    paths = on_rank0(MPI.COMM_WORLD, plot_run, Path(args.outdir), formats=formats)
+    _print(f"assb-fem: {len(paths)} figure files -> {Path(args.outdir) / 'plots'}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """One self-contained HTML page on a run: OUTDIR/report.html (rank 0 writes)."""
+    from fem._dolfinx import MPI
+    from fem.output.report import on_rank0, write_report
+
+    path = on_rank0(MPI.COMM_WORLD, write_report, Path(args.outdir), args.output)
+    _print(f"assb-fem: report -> {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="assb-fem",
@@ -168,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cathode-contraction", help="cathode thickness loss over a charge, e.g. '2 um', "
                                                  "subtracted from the Li growth (default: 0)")
     p.set_defaults(func=cmd_holder)
+    p = sub.add_parser("plot", help="standard figures of a run's history.csv -> OUTDIR/plots/")
+    p.add_argument("outdir", help="a run's output folder")
+    p.add_argument("--format", action="append", choices=["png", "svg", "pdf"],
+                   help="file format, repeatable (default: png and svg)")
+    p.set_defaults(func=cmd_plot)
+    p = sub.add_parser("report", help="one self-contained HTML page on a run -> OUTDIR/report.html")
+    p.add_argument("outdir", help="a run's output folder")
+    p.add_argument("-o", "--output", help="HTML file (default: OUTDIR/report.html)")
+    p.set_defaults(func=cmd_report)
     sub.add_parser("cases", help="list the bundled cases").set_defaults(func=cmd_cases)
     sub.add_parser("version", help="versions of assb-fem and its stack").set_defaults(
         func=cmd_version)
@@ -183,8 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except AssbError as exc:
+        msg = str(exc)
+        if not isinstance(exc, SolverError):  # one line, even for a key or path with a newline
+            msg = "\\n".join(msg.splitlines())
         if _rank() == 0:
-            print(f"assb-fem: {exc}", file=sys.stderr, flush=True)
+            print(f"assb-fem: {msg}", file=sys.stderr, flush=True)
         return exc.exit_code
     except KeyboardInterrupt:
         if _rank() == 0:

@@ -84,10 +84,11 @@ class Simulation:
         if self.creep is not None:
             self.creep.dt, self.creep.T = max(dt, 1e-12), st.temperature
         res = self.mech.solve(s.newton_rtol, s.newton_atol, s.newton_max_it)
-        if self.creep is not None and dt > self.case.solver.dt_min * (1 + 1e-9):
-            dp = self.creep.max_dp()
-            if dp > self.creep.max_increment:
-                raise NewtonFailure(f"creep increment {dp:.3g} exceeds "
+        self.creep_increment = 0.0
+        if self.creep is not None:
+            dp = self.creep_increment = self.creep.increment_measure()
+            if dp > 2 * self.creep.max_increment and dt > self.case.solver.dt_min * (1 + 1e-9):
+                raise NewtonFailure(f"creep increment {dp:.3g} exceeds twice "
                                     f"{self.creep.max_increment:g}; cutting the step", [])
         self.pressure = res.pressure
         return res.iterations
@@ -111,14 +112,18 @@ class Simulation:
                 if not ctrl.after_failure():
                     raise SolverError(
                         f"step {entry.index} ({entry.step.text!r}) failed at t = "
-                        f"{self.state.t + tau:.6g} s with dt = {dt:.3g} s after all cut-backs: "
+                        f"{self.state.t + dt:.6g} s with dt = {dt:.3g} s after all cut-backs: "
                         f"{exc}") from None
-                self.log.info(f"  solve failed at t = {self.state.t + tau:.4g} s; dt -> {ctrl.dt:.3g} s")
+                self.log.info(f"  solve failed at t = {self.state.t + dt:.4g} s ({exc.args[0][:60]}); "
+                              f"dt -> {ctrl.dt:.3g} s")
                 continue
             self.mech.commit()
             self.volume.commit()
             self.state.step_walltime.append(time.perf_counter() - w0)
             ctrl.after_success(its)
+            if self.creep_increment > 0:  # keep the next creep increment near its bound
+                ctrl.dt = max(min(ctrl.dt, dt * self.creep.max_increment / self.creep_increment),
+                              ctrl.dt_min)
             tau += dt
             self.last_dt = dt
             self.state.t += dt

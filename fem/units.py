@@ -7,6 +7,7 @@ Strings such as ``"600 um"``, ``"5 MPa"``, ``"25.5 mg/cm^2"``, ``"40 degC"``,
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -65,6 +66,13 @@ EXAMPLES: dict[str, str] = {
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
+#: A unit exponent: a unit name to a small number, ``cm**2``, ``s**-1``, ``m**(0.5)``. Any other
+#: ``**`` (``m**2**2**2``, ``((2**99)**99)**99``, ``m**(1/0)``) is refused before pint evaluates
+#: it: pint computes with Python integers, and a power tower never finishes.
+_EXPONENT = re.compile(r"[A-Za-z_]\s*\*\*\s*(?:[-+]?\d{1,2}(?:\.\d+)?|\(\s*[-+]?\d{1,2}(?:\.\d+)?\s*\))"
+                       r"(?![\d.]|\s*\*\*)")
+_MAX_UNIT_LENGTH = 64
+
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
@@ -86,6 +94,10 @@ def parse_quantity(text: str) -> pint.Quantity:
         raise ValueError(f"not a number followed by a unit: {text!r}")
     number, unit = float(m.group(1)), m.group(2)
     unit = unit.replace("^", "**").replace("µ", "u").replace("μ", "u")
+    if len(unit) > _MAX_UNIT_LENGTH:
+        raise ValueError(f"the unit is longer than {_MAX_UNIT_LENGTH} characters")
+    if unit.count("**") != len(_EXPONENT.findall(unit)):
+        raise ValueError("a unit exponent must be a small number, e.g. cm^2 or s^-1")
     if unit in ("", "-"):
         return ureg.Quantity(number, "dimensionless")
     return ureg.Quantity(number, ureg.parse_units(unit))
@@ -101,24 +113,34 @@ def to_si(value: object, dimension: str, key: str) -> float:
     if isinstance(value, bool):
         raise CaseError(key, value, allowed)
     if isinstance(value, int | float):
-        if dimension == "dimensionless":
-            return float(value)
-        raise CaseError(key, value, allowed + " (a bare number has no units)")
+        if dimension != "dimensionless":
+            raise CaseError(key, value, allowed + " (a bare number has no units)")
+        if not math.isfinite(value):
+            raise CaseError(key, value, allowed + "; the value must be finite")
+        return float(value)
     if not isinstance(value, str):
         raise CaseError(key, value, allowed)
-    try:
-        q = parse_quantity(value)
-    except (ValueError, pint.errors.PintError, AttributeError, TypeError, SyntaxError) as exc:
-        raise CaseError(key, value, f"{allowed}; could not read it ({exc})") from None
     ureg = registry()
     want = ureg.get_dimensionality(DIMENSIONS[dimension]) if DIMENSIONS[dimension] else {}
-    if q.dimensionality != want:
-        got = str(q.dimensionality) or "dimensionless"
-        raise CaseError(key, value, f"{allowed}; '{value}' has dimension {got}")
     try:
-        return float(q.to_base_units().magnitude)
-    except pint.errors.OffsetUnitCalculusError:  # pragma: no cover - to_base_units handles degC
-        return float(q.to("kelvin").magnitude)
+        # pint evaluates the unit with Python's tokenizer: besides its own errors it raises
+        # TokenError, ZeroDivisionError, AssertionError, KeyError, ... on garbage units
+        q = parse_quantity(value)
+        dimensionality = q.dimensionality
+        if dimensionality == want:
+            try:
+                si = float(q.to_base_units().magnitude)
+            except pint.errors.OffsetUnitCalculusError:  # pragma: no cover - degC is handled
+                si = float(q.to("kelvin").magnitude)
+    except Exception as exc:  # noqa: BLE001 - any failure to read a unit is a case error
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise CaseError(key, value, f"{allowed}; could not read it ({msg})") from None
+    if dimensionality != want:
+        got = str(dimensionality) or "dimensionless"
+        raise CaseError(key, value, f"{allowed}; '{value}' has dimension {got}")
+    if not math.isfinite(si):
+        raise CaseError(key, value, f"{allowed}; the value in SI ({si}) must be finite")
+    return si
 
 
 def format_si(value: float, dimension: str) -> str:

@@ -76,12 +76,13 @@ def stack_raw(kind: str, dimension: str, **mesh) -> dict:
 
 
 def stack_case(kind: str, dimension: str, die: tuple[float, float] | None = None, **mesh):
-    """Case object; ``die = (clearance, wall)`` in m is set on the resolved cell (the resolver
-    rejects a clearance > 0 for runs, the geometry supports it)."""
+    """Case object; ``die = (clearance, wall)`` in m makes a meshed (elastic) die, set on the
+    resolved cell (the resolver rejects a clearance > 0 for runs, the geometry supports it)."""
     case = load_case_dict(stack_raw(kind, dimension, **mesh))
     if die is not None:
-        case.cell.die_enabled = True
+        case.cell.die_enabled, case.cell.die_model = True, "elastic"
         case.cell.die_clearance, case.cell.die_wall_thickness = die
+        assert stack_layout(case).die is not None
     return case
 
 
@@ -213,6 +214,7 @@ def test_stack_groups_and_measures(kind, dimension, die, mesh):
     case = stack_case(kind, dimension, die, **mesh)
     cm = build_mesh(case, COMM)
     assert cm.dimension == dimension
+    assert cm.has("die") == (die is not None)
     assert_measures(cm, nominal_stack(case), REL)
     if dimension == "axisymmetric":
         length = measure(cm, "axis", weighted=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -42,13 +43,62 @@ def _quantity(validator, spec, instance, schema):  # noqa: ARG001 - jsonschema s
         yield jsonschema.ValidationError(f"must be < {spec['exclusiveMaximum']:g} (SI), e.g. {ex}")
 
 
-CaseValidator = validators.extend(jsonschema.Draft202012Validator, {"quantity": _quantity})
+def _is_integer(checker, instance) -> bool:  # noqa: ARG001 - jsonschema signature
+    """``integer`` means a TOML integer: not 3.0 (which ``range()`` and PETSc refuse), not a bool."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+CaseValidator = validators.extend(
+    jsonschema.Draft202012Validator, {"quantity": _quantity},
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+#: Deepest nesting of tables and arrays a case may have (a real case has 4).
+MAX_DEPTH = 32
+
+
+def check_plain(raw: Any) -> None:
+    """Refuse what no schema rule catches: keys that are not text, numbers that are not finite
+    (TOML ``nan``, ``inf``), text that is not valid Unicode (undecodable ``--set`` bytes) and
+    absurdly deep nesting. Iterative, so that deep input cannot exhaust the Python stack."""
+    stack: list[tuple[Any, list[str | int]]] = [(raw, [])]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise CaseError(_key(path[:MAX_DEPTH]), "...",
+                            f"nested more than {MAX_DEPTH} tables/arrays deep")
+        if isinstance(node, float) and not math.isfinite(node):
+            raise CaseError(_key(path), node, "numbers must be finite (no nan or inf)")
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise CaseError(_key(path), node, "not valid UTF-8 text") from None
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    raise CaseError(_key(path), k, "keys must be strings")
+                try:
+                    k.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise CaseError(_key(path), k, "key is not valid UTF-8 text") from None
+                stack.append((v, [*path, k]))
+        elif isinstance(node, list | tuple):
+            stack.extend((v, [*path, i]) for i, v in enumerate(node))
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _name(key: str) -> str:
+    """A key as written in a message: plain names as they are, others quoted ('', 'a b', 'a\\nb')."""
+    return key if _PLAIN_KEY.match(key) else repr(key)
 
 
 def _key(path) -> str:
     out = ""
     for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+        out += f"[{p}]" if isinstance(p, int) else (f".{_name(p)}" if out else _name(p))
     return out or "(case)"
 
 
@@ -58,7 +108,7 @@ def _explain(err: jsonschema.ValidationError) -> CaseError:
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         allowed = ", ".join(err.schema.get("properties", {})) or "none"
-        k = f"{key}.{extra[0]}" if key != "(case)" else extra[0]
+        k = f"{key}.{_name(extra[0])}" if key != "(case)" else _name(extra[0])
         return CaseError(k, err.instance[extra[0]], f"unknown key; allowed keys here: {allowed}")
     if err.validator == "required":
         missing = err.message.split("'")[1]
@@ -84,7 +134,7 @@ def validate_schema(raw: dict[str, Any]) -> None:
         raise _explain(_best_error(errors))
 
 
-_INDEX = re.compile(r"^(.*)\[(\d+)\]$")
+_INDEX = re.compile(r"^(.*)\[(\d+)\]\Z")  # \Z: "layers[1]\n" is not an index
 
 
 def _split_path(path: str) -> list[str | int]:
@@ -106,12 +156,13 @@ def _parse_value(text: str) -> Any:
     """A --set value: a TOML literal if it reads as one (number, bool, array), else a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, KeyError):
         return text
 
 
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply ``key.path=value`` overrides (``cell.layers[2].thickness=100 um``)."""
+    check_plain(raw)
     out = copy.deepcopy(raw)
     for item in overrides:
         if "=" not in item:
@@ -149,11 +200,18 @@ def read_case_file(path: str | Path) -> tuple[dict[str, Any], bytes]:
     p = Path(path)
     if not p.is_file():
         raise CaseError("case", str(path), "no such case file (see `assb-fem cases` for bundled ones)")
-    data = p.read_bytes()
     try:
-        return tomllib.loads(data.decode()), data
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CaseError("case", str(path), f"cannot read the case file: {exc.strerror or exc}") from None
+    try:
+        raw = tomllib.loads(data.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CaseError("case", str(path), f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CaseError("case", str(path), "not valid TOML: arrays or tables nested too deeply") from None
+    check_plain(raw)
+    return raw, data
 
 
 def load_case(path: str | Path, overrides: list[str] | None = None):
@@ -161,7 +219,7 @@ def load_case(path: str | Path, overrides: list[str] | None = None):
 
     raw, data = read_case_file(path)
     raw = apply_overrides(raw, overrides or [])
-    digest = hashlib.sha256(data + "\n".join(overrides or []).encode()).hexdigest()
+    digest = hashlib.sha256(data + "\n".join(overrides or []).encode("utf-8", "surrogatepass")).hexdigest()
     return load_case_dict(raw, digest=digest, source=str(path))
 
 
@@ -169,6 +227,7 @@ def load_case_dict(raw: dict[str, Any], digest: str | None = None, source: str =
     """Validate and resolve a case given as a dict (tests, sweeps)."""
     from fem.case.model import resolve
 
+    check_plain(raw)
     validate_schema(raw)
     if digest is None:
         import json

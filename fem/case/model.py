@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fem.errors import CaseError
-from fem.materials import Material, load_material
+from fem.materials import Material, bundled_names, load_material
 from fem.protocol.parser import parse_protocol
 from fem.protocol.steps import Galvanostatic, ProtocolEntry
 from fem.units import to_si
@@ -319,6 +319,9 @@ def _resolve_cell(raw: dict, overrides: dict) -> tuple[Cell, dict[str, Material]
                 to_si(die.get("clearance", "0 m"), "length", "cell.die.clearance"),
                 to_si(die.get("wall_thickness", "2 mm"), "length", "cell.die.wall_thickness"),
                 die.get("material", "peek"), die.get("model", "rigid"))
+    if cell.die_material not in bundled_names():
+        raise CaseError("cell.die.material", cell.die_material,
+                        f"unknown material; bundled: {', '.join(bundled_names())}")
     if cell.die_enabled and cell.die_clearance > 0:
         raise CaseError("cell.die.clearance", die["clearance"],
                         "a die with clearance needs wall contact, which is not implemented yet; "
@@ -366,7 +369,7 @@ def _resolve_patch(raw: dict, cell: Cell, source: str) -> PatchSettings | None:
             setattr(rough, k, to_si(r[k], "length", f"patch.roughness.{k}"))
     if rough.type == "sinusoid":
         n = width / rough.wavelength
-        if abs(n - round(n)) > 1e-6 * n or round(n) < 1:
+        if not n < 1e6 or abs(n - round(n)) > 1e-6 * n or round(n) < 1:
             raise CaseError("patch.roughness.wavelength", r["wavelength"],
                             f"the width ({p['width']}) must hold a whole number of wavelengths")
     if rough.type == "self_affine" and not (2 * width / rough.points <= rough.correlation_length
@@ -376,7 +379,10 @@ def _resolve_patch(raw: dict, cell: Cell, source: str) -> PatchSettings | None:
     if rough.type == "file":
         from pathlib import Path
 
-        f = Path(r["file"]).expanduser()
+        try:
+            f = Path(r["file"]).expanduser()
+        except RuntimeError:  # "~nosuchuser/..."
+            f = Path(r["file"])
         if not f.is_absolute() and Path(source).is_file():
             f = Path(source).resolve().parent / f
         if not f.is_file():
@@ -454,6 +460,13 @@ def _resolve_holder(raw: dict) -> HolderSettings:
         hs.spring_rate = to_si(h["spring_rate"], "stiffness", "holder.spring_rate")
         if "spring_max_load" in h:
             hs.spring_max_load = to_si(h["spring_max_load"], "force", "holder.spring_max_load")
+            r = to_si(raw["cell"]["radius"], "length", "cell.radius")
+            per_spring = p * math.pi * r**2 / hs.spring_count
+            if per_spring > hs.spring_max_load:
+                raise CaseError("holder.pressure", h.get("pressure", "5 MPa"),
+                                f"needs {per_spring:.4g} N per spring, more than "
+                                f"holder.spring_max_load ({h['spring_max_load']}); "
+                                "use more or stronger springs or a lower pressure")
     else:
         for k in spring_keys:
             if k in h:
@@ -516,9 +529,9 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         else h_min,
         size_max=to_si(m["size_max"], "length", "mesh.size_max") if "size_max" in m
         else h_max,
-        element_degree=m.get("element_degree", 2),
+        element_degree=int(m.get("element_degree", 2)),  # the schema's enum lets 2.0 through
         sector_angle=float(m.get("sector_angle", 90.0)),
-        geometry_order=m.get("geometry_order", 1),
+        geometry_order=int(m.get("geometry_order", 1)),
         grading=float(m.get("grading", 0.3)),
     )
     if mesh.size_min > mesh.size_max:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from fem._dolfinx import MPI, dolfinx
 from fem.geometry.mesh import CellMesh, read_msh
+from fem.geometry.quality import format_quality, mesh_quality
 
 if TYPE_CHECKING:
     from fem.case.model import Case
@@ -64,7 +65,8 @@ def geometry_key(case: Case) -> dict[str, Any]:
         key["mesh"]["sector_angle"] = m.sector_angle
     key["cell"] = {
         "layers": [[la.name, la.thickness, la.radius] for la in c.layers],
-        "die": [c.die_clearance, c.die_wall_thickness] if c.die_enabled else None,
+        "die": ([c.die_clearance, c.die_wall_thickness]
+                if getattr(c, "die_meshed", c.die_enabled) else None),
     }
     return _round(key)
 
@@ -96,13 +98,34 @@ def build_mesh(case: Case, comm: MPI.Comm, msh_path: Path | None = None) -> Cell
 
 @dataclass
 class MeshFiles:
-    """What :func:`write_mesh` wrote, and the mesh."""
+    """What :func:`write_mesh` wrote, the mesh and its quality report (:func:`mesh_quality`).
+
+    ``items()`` gives printable ``(label, value)`` pairs (files, hash, groups, quality).
+    """
 
     cell_mesh: CellMesh
     msh: Path
     xdmf: Path
     groups: Path
     digest: str
+    quality: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        """Printable summary: paths, geometry hash, group names and the quality report."""
+        cm = self.cell_mesh
+        return {
+            "mesh": str(self.msh),
+            "tags": str(self.xdmf),
+            "group names": str(self.groups),
+            "geometry hash": self.digest,
+            "volumes": ", ".join(cm.volume_names()),
+            "facets": ", ".join(cm.facet_names()),
+            "quality": "\n" + format_quality(self.quality),
+        }
+
+    def items(self):
+        """``summary().items()`` (lets callers print it like a dict)."""
+        return self.summary().items()
 
 
 def _write_tags(cm: CellMesh, xdmf: Path, groups: Path) -> None:
@@ -120,7 +143,8 @@ def _write_tags(cm: CellMesh, xdmf: Path, groups: Path) -> None:
 
 def write_mesh(case: Case, comm: MPI.Comm, outdir: str | Path = "meshes") -> MeshFiles:
     """Collective: build the case's mesh and write ``<outdir>/<name>-<hash>.msh``, the XDMF of
-    its tags and the group-name JSON (overwriting them); returns the paths and the mesh."""
+    its tags and the group-name JSON (overwriting them); returns the paths, the mesh and its
+    quality report."""
     outdir = Path(outdir)
     digest = geometry_hash(case)
     base = outdir / f"{case.name}-{digest}"
@@ -131,7 +155,7 @@ def write_mesh(case: Case, comm: MPI.Comm, outdir: str | Path = "meshes") -> Mes
     comm.barrier()
     cm = build_mesh(case, comm, msh_path=msh)
     _write_tags(cm, xdmf, groups)
-    return MeshFiles(cm, msh, xdmf, groups, digest)
+    return MeshFiles(cm, msh, xdmf, groups, digest, mesh_quality(cm))
 
 
 def cached_msh(case: Case, cache_dir: str | Path) -> Path | None:

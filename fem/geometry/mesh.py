@@ -187,10 +187,3 @@ def read_msh(path: Path, comm: MPI.Comm, gdim: int, dimension: str) -> CellMesh:
         gmsh.open(str(path))
 
     return mesh_on_rank0(build, comm, gdim, dimension, name=Path(path).stem)
-
-
-def gmsh_dimension(dimension: str) -> tuple[int, int]:
-    """(topological dimension, geometric dimension) of a ``CellMesh.dimension``."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"unknown mesh dimension {dimension!r}")
-    return (3, 3) if dimension == "3d" else (2, 2)

@@ -24,6 +24,7 @@ around the pores, growing by ``mesh.grading`` per unit distance up to ``mesh.siz
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,7 +65,9 @@ def height_map(patch: PatchSettings) -> HeightMap:
         if r.type == "file":
             return read_height_map(r.file, patch.width, r.height_scale, ndim)
     except (ValueError, OSError) as exc:
-        raise CaseError(f"patch.roughness ({r.type})", r.file or r.type, str(exc)) from None
+        key = {"sinusoid": "wavelength", "self_affine": "correlation_length"}.get(r.type, "file")
+        value = r.file if key == "file" else getattr(r, key)
+        raise CaseError(f"patch.roughness.{key}", value, str(exc)) from None
     raise CaseError("patch.roughness.type", r.type, "unknown roughness type")
 
 
@@ -260,7 +263,7 @@ def _patch_model(lay: PatchLayout, surf: SplineSurface) -> None:
     generate(tdim, lay.geometry_order)
 
 
-def build_patch_mesh(case: Case, comm: MPI.Comm, msh_path=None) -> CellMesh:
+def build_patch_mesh(case: Case, comm: MPI.Comm, msh_path: Path | None = None) -> CellMesh:
     """Collective: the case's periodic interface patch as a distributed mesh with named regions.
 
     A plane (x, z) strip (``CellMesh.dimension = "plane"``) or a 3D square patch, generated with

@@ -3,9 +3,11 @@
 Layers are stacked bottom to top from the case (:class:`fem.case.model.Layer`), each a disc of its
 own radius (a Li foil may be smaller than the die bore: the space around it is left empty). In 3D
 the stack is a full cylinder (``mesh.sector_angle = 360``) or a sector of that angle in degrees
-from the x axis (y = 0 plane) counter-clockwise. With ``cell.die_enabled`` the PEEK die wall is
-a separate body (not merged with the stack) from ``r = R + clearance`` to
-``R + clearance + wall_thickness`` over the stack height, so the radial gap stays open.
+from the x axis (y = 0 plane) counter-clockwise. With a meshed die (``cell.die_meshed``: die
+enabled with ``model = "elastic"``; a rigid die is a boundary condition of the mechanics and is
+not meshed) the PEEK die wall is a separate body (not merged with the stack) from
+``r = R + clearance`` to ``R + clearance + wall_thickness`` over the stack height, so the radial
+gap stays open.
 
 Physical groups (look them up by name, :class:`fem.geometry.mesh.CellMesh`):
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fem._dolfinx import MPI
@@ -297,7 +300,7 @@ def _stack_model(lay: StackLayout) -> None:
     generate(tdim, lay.geometry_order)
 
 
-def build_stack_mesh(case: Case, comm: MPI.Comm, msh_path=None) -> CellMesh:
+def build_stack_mesh(case: Case, comm: MPI.Comm, msh_path: Path | None = None) -> CellMesh:
     """Collective: the case's stack as a distributed mesh with named regions.
 
     2D axisymmetric (r, z) section (``mesh.dimension = "axisymmetric"``) or 3D cylinder / sector

@@ -116,9 +116,10 @@ def check_parameter(material: str, key: str, value: object) -> float:
 
 def load_material(name: str, overrides: dict | None = None) -> Material:
     """Load a bundled card and apply case overrides (``{param: "value with units"}``)."""
-    path = CARD_DIR / f"{name}.toml"
-    if not path.exists():
+    # a name, not a path: "../../pyproject" or "li\x00" must not reach the file system
+    if not isinstance(name, str) or name not in bundled_names():
         raise CaseError("material", name, f"unknown material; bundled: {', '.join(bundled_names())}")
+    path = CARD_DIR / f"{name}.toml"
     with path.open("rb") as f:
         card = tomllib.load(f)
     mat = Material(name=card["name"], description=card["description"], model=card["model"])

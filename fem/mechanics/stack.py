@@ -168,9 +168,7 @@ class StackMechanics:
         fixed: list[tuple[np.ndarray, int]] = [(dofs("bottom", iz), iz)]
         lateral = [i for i in range(self.gdim) if i != iz]
         if bonded:
-            fixed += [(dofs("bottom", i), i) for i in lateral]
-            if self.platen == "rigid":
-                fixed += [(dofs("top", i), i) for i in lateral]
+            fixed += [(dofs(face, i), i) for face in ("bottom", "top") for i in lateral]
         if self.axisym and cm.has("axis"):
             fixed.append((dofs("axis", 0), 0))
         if self.case.cell.die_meshed:

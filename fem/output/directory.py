@@ -20,7 +20,10 @@ class RunDirectory:
     """Collective on ``comm``: every rank gets the same paths; only rank 0 touches the disk."""
 
     def __init__(self, outdir: str | Path, comm: MPI.Comm, overwrite: bool = False):
-        self.final = Path(outdir).resolve()
+        try:
+            self.final = Path(outdir).resolve()
+        except (OSError, ValueError) as exc:  # e.g. a NUL byte in the name
+            raise OutputError(f"invalid output folder {str(outdir)!r}: {exc}") from None
         self.comm = comm
         err = None
         tmp = None
@@ -28,13 +31,17 @@ class RunDirectory:
             try:
                 if self.final.exists() and not overwrite:
                     raise OutputError(f"output folder {self.final} exists; use --overwrite or -o")
+                if self.final.exists() and not self.final.is_dir():  # caught now, not after the run
+                    raise OutputError(f"output folder {self.final} exists and is not a folder; "
+                                      "--overwrite replaces folders only")
                 self.final.parent.mkdir(parents=True, exist_ok=True)
                 tmp = self.final.parent / f".{self.final.name}.partial-{uuid.uuid4().hex[:8]}"
                 tmp.mkdir()
             except OutputError as exc:
                 err = str(exc)
             except OSError as exc:
-                err = f"cannot create the output folder {self.final}: {exc.strerror}"
+                where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(self.final) else ""
+                err = f"cannot create the output folder {self.final}: {exc.strerror or exc}{where}"
         err, tmp = comm.bcast((err, tmp), root=0)
         if err:
             raise OutputError(err)

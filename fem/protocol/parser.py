@@ -19,6 +19,7 @@ one charge step per current level.
 
 from __future__ import annotations
 
+import math
 import re
 
 from fem.errors import CaseError, ProtocolError
@@ -81,7 +82,8 @@ def _allowed(extra: str = "") -> str:
 def _crate(text: str) -> float | None:
     t = text.strip()
     if t.upper().startswith("C/"):
-        return 1.0 / float(t[2:])
+        d = float(t[2:])
+        return 1.0 / d if d > 0 else math.inf  # C/0: refused by the caller
     if t.upper().endswith("C") and re.fullmatch(r"(?:\d+\.?\d*|\.\d+)C", t, re.I):
         return float(t[:-1])
     return None
@@ -132,6 +134,8 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
     if kind == "galvanostatic":
         direction = 1 if g["dir"].lower() == "charge" else -1
         c_rate = _crate(g["i"])
+        if c_rate is not None and not math.isfinite(c_rate):
+            raise ProtocolError(key, text, "the C-rate must be finite (C/n with n > 0)")
         i = None if c_rate is not None else to_si(g["i"], "current_density", key)
         _positive(c_rate if c_rate is not None else i, key, text, "current")
         t = to_si(g["t"], "time", key) if g["t"] else None
@@ -155,7 +159,8 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
         _positive(v, key, text, what)
     if b < a:
         raise ProtocolError(key, text, "the end current must be >= the start current")
-    n = int((b - a) / ds + 1e-9) + 1
+    levels = (b - a) / ds  # inf for a tiny step: check before int()
+    n = int(levels + 1e-9) + 1 if levels < 1000 else 1001
     if n > 1000:
         raise ProtocolError(key, text, "a ramp may have at most 1000 current levels")
     return [
@@ -165,6 +170,10 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
     ]
 
 
+#: Most protocol entries a case may expand to (steps + repeat x cycle, ramps expanded).
+MAX_ENTRIES = 1_000_000
+
+
 def parse_protocol(section: dict) -> list[ProtocolEntry]:
     """Expand ``{"steps": [...], "cycle": [...], "repeat": N}`` into protocol entries.
 
@@ -172,7 +181,7 @@ def parse_protocol(section: dict) -> list[ProtocolEntry]:
     """
     steps = section.get("steps", [])
     cycle = section.get("cycle", [])
-    repeat = section.get("repeat", 1)
+    repeat = int(section.get("repeat", 1))
     out: list[ProtocolEntry] = []
     for i, text in enumerate(steps):
         for st in parse_step(text, f"protocol.steps[{i}]"):
@@ -180,6 +189,11 @@ def parse_protocol(section: dict) -> list[ProtocolEntry]:
     parsed_cycle = [
         st for i, text in enumerate(cycle) for st in parse_step(text, f"protocol.cycle[{i}]")
     ]
+    total = len(out) + repeat * len(parsed_cycle)
+    if total > MAX_ENTRIES:
+        raise ProtocolError("protocol.repeat", repeat,
+                            f"the protocol expands to {total} steps; at most {MAX_ENTRIES} "
+                            "(fewer repeats or ramp levels)")
     for c in range(repeat if parsed_cycle else 0):
         for st in parsed_cycle:
             out.append(ProtocolEntry(index=len(out), cycle=c + 1, step=st))
