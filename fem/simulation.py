@@ -12,8 +12,8 @@ from pathlib import Path
 
 from fem._dolfinx import MPI
 from fem.case.model import Case
-from fem.errors import SolverError
-from fem.geometry import build_stack_mesh
+from fem.errors import CaseError, SolverError
+from fem.geometry import load_or_build_mesh
 from fem.log import Progress, get_logger
 from fem.mechanics.creep_setup import LiThickness, attach_creep
 from fem.mechanics.holder import Holder
@@ -53,8 +53,10 @@ class State:
 class Simulation:
     """Runs a resolved :class:`Case` and writes its outputs."""
 
-    def __init__(self, case: Case, comm: MPI.Comm = MPI.COMM_WORLD, progress: bool = True):
+    def __init__(self, case: Case, comm: MPI.Comm = MPI.COMM_WORLD, progress: bool = True,
+                 mesh_cache: str | Path = "meshes"):
         self.case = case
+        self.mesh_cache = mesh_cache
         self.comm = comm
         self.progress_enabled = progress
         self.log = get_logger()
@@ -64,7 +66,7 @@ class Simulation:
     def setup(self) -> None:
         c = self.case
         t0 = time.perf_counter()
-        self.cm = build_stack_mesh(c, self.comm)
+        self.cm = load_or_build_mesh(c, self.comm, self.mesh_cache)
         self.holder = Holder(area=c.cell.area, stiffness=c.holder.stiffness, kind=c.holder.type)
         self.mech = StackMechanics(self.cm, c, self.holder, platen=c.mechanics.platen_model)
         self.creep = attach_creep(self.mech, c)
@@ -199,6 +201,9 @@ class Simulation:
         from fem.timestepping import TimeStepController
 
         wall0 = time.perf_counter()
+        if self.case.patch is not None:  # checked before anything is written
+            raise CaseError("patch", self.case.name, "interface-patch cases need the micro-scale "
+                            "contact model, which is not available yet; use `assb-fem mesh`")
         rundir = RunDirectory(outdir, self.comm, overwrite)
         try:
             self.setup()
