@@ -10,12 +10,24 @@ from fem._dolfinx import MPI
 _LOGGER = "assb_fem"
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to the current ``sys.stderr`` (which tests and notebooks may replace)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ assigns it; ignore
+        pass
+
+
 def get_logger() -> logging.Logger:
     """The package logger; it writes to stderr on rank 0 and drops messages elsewhere."""
     log = logging.getLogger(_LOGGER)
     if not log.handlers:
         if MPI.COMM_WORLD.rank == 0:
-            h = logging.StreamHandler(sys.stderr)
+            h = _StderrHandler()
             h.setFormatter(logging.Formatter("assb-fem: %(message)s"))
         else:
             h = logging.NullHandler()

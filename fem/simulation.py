@@ -15,8 +15,9 @@ from fem.case.model import Case
 from fem.errors import CaseError, SolverError
 from fem.geometry import load_or_build_mesh
 from fem.log import Progress, get_logger
-from fem.mechanics.creep_setup import LiThickness, attach_creep
+from fem.mechanics.creep_setup import attach_creep
 from fem.mechanics.holder import Holder
+from fem.mechanics.probes import InterfacePressure, LiThickness
 from fem.mechanics.stack import NewtonFailure, StackMechanics
 from fem.mechanics.volume_change import VolumeChange
 from fem.output.directory import RunDirectory
@@ -73,6 +74,7 @@ class Simulation:
         self.volume = VolumeChange(self.mech, c)
         self.mech.setup()
         self.li_probe = LiThickness(self.mech, c)
+        self.interface_probe = InterfacePressure(self.mech, c)
         ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
         self.log.info(f"case {c.name}: {ncells} cells, {self.mech.ndofs} displacement unknowns, "
                       f"{self.comm.size} rank(s), set-up {time.perf_counter() - t0:.1f} s")
@@ -152,6 +154,7 @@ class Simulation:
             "capacity_mAh_cm2": st.charge * MAH_CM2,
             "newton_iterations": its,
             "li_thickness_change_um": self.li_probe.change() * 1e6,
+            "li_separator_pressure_MPa": self.interface_probe.value() / 1e6,
             "max_creep_strain": self.creep.max_total() if self.creep is not None else 0.0,
             "step_label": entry.step.text,
         }
@@ -209,7 +212,8 @@ class Simulation:
             self.setup()
             c = self.case
             self.history = History(rundir / "history.csv", self.comm,
-                                   ["li_thickness_change_um", "max_creep_strain"])
+                                   ["li_thickness_change_um", "li_separator_pressure_MPa",
+                                    "max_creep_strain"])
             self.fields = None
             if c.output.fields:
                 self.fields = FieldWriter(rundir / "fields.xdmf", self.cm.mesh, self.cm.cell_tags)
@@ -225,7 +229,11 @@ class Simulation:
             # initial state: the holder's initial pressure on the platen
             self.holder.set_pressure(c.holder.pressure)
             self.pressure = 0.0
-            self._solve_step(0.0)
+            try:
+                self._solve_step(0.0)
+            except NewtonFailure as exc:
+                raise SolverError(f"the initial load ({c.holder.pressure / 1e6:.4g} MPa, t = 0 s) "
+                                  f"failed: {exc}") from None
             self.mech.commit()
             self.volume.commit()
             self._record(ProtocolEntry(-1, 0, Press(text="initial load",
