@@ -35,3 +35,10 @@ class SolverError(AssbError):
     """The nonlinear solver failed after all time-step cut-backs."""
 
     exit_code = 4
+
+
+class Interrupted(AssbError):
+    """SIGTERM or SIGINT arrived (a scheduler's wall-time limit, Ctrl-C): the run stopped
+    cleanly after the current step."""
+
+    exit_code = 5

@@ -6,13 +6,15 @@ writes scalar files and prints.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fem._dolfinx import MPI
 from fem.case.model import Case
-from fem.errors import CaseError, SolverError
+from fem.errors import CaseError, Interrupted, SolverError
 from fem.geometry import load_or_build_mesh
 from fem.log import Progress, get_logger
 from fem.mechanics.creep_setup import attach_creep
@@ -136,6 +138,27 @@ class Simulation:
             self.state.newton_total += its
             self._record(entry, dt, its)
             self.progress.update(dt, entry.step.text)
+            self._check_signal(entry)
+
+    def _check_signal(self, entry: ProtocolEntry) -> None:
+        """Stop cleanly after an accepted step when any rank got SIGTERM / SIGINT."""
+        signum = self.comm.allreduce(self._signal, op=MPI.MAX)
+        if signum:
+            raise Interrupted(
+                f"stopped by {signal.Signals(signum).name} after the step ending at "
+                f"t = {self.state.t:.6g} s (protocol step {entry.index}: {entry.step.text!r}); "
+                "the outputs up to there are kept")
+
+    def _install_signal_handlers(self) -> dict:
+        """SIGTERM / SIGINT set a flag that the time loop checks after each accepted step."""
+        self._signal = 0
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def handler(signum, frame):  # noqa: ARG001
+            self._signal = int(signum)
+
+        return {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
 
     # ------------------------------------------------------------------ records
     def _record(self, entry: ProtocolEntry, dt: float, its: int) -> None:
@@ -208,8 +231,12 @@ class Simulation:
             raise CaseError("patch", self.case.name, "interface-patch cases need the micro-scale "
                             "contact model, which is not available yet; use `assb-fem mesh`")
         rundir = RunDirectory(outdir, self.comm, overwrite)
+        previous_handlers: dict = {}
+        self._signal = 0
         try:
             self.setup()
+            # after the mesh: gmsh.initialize() installs signal handlers of its own
+            previous_handlers = self._install_signal_handlers()
             c = self.case
             self.history = History(rundir / "history.csv", self.comm,
                                    ["li_thickness_change_um", "li_separator_pressure_MPa",
@@ -263,10 +290,24 @@ class Simulation:
                 self.progress.close()
             if hasattr(self, "history"):
                 self.history.close()
-            failed = rundir.fail(f"{type(exc).__name__}: {exc}")
-            if isinstance(exc, SolverError):
+            if getattr(self, "fields", None) is not None:
+                self.fields.close()
+            interrupted = isinstance(exc, Interrupted)
+            if interrupted and self.comm.rank == 0:
+                from fem.output.summary import versions, write_summary
+
+                summary = self._summary(time.perf_counter() - wall0, versions())
+                summary["status"] = "interrupted"
+                summary["message"] = str(exc)
+                write_summary(rundir / "summary.json", summary)
+            failed = rundir.fail(f"{type(exc).__name__}: {exc}",
+                                 "interrupted" if interrupted else "failed")
+            if isinstance(exc, SolverError | Interrupted):
                 exc.args = (f"{exc.args[0]}\n  partial results kept in {failed}",)
             raise
+        finally:
+            for sig, h in previous_handlers.items():
+                signal.signal(sig, h)
 
     def _summary(self, wall: float, vers: dict) -> dict:
         c, h = self.case, self.history

@@ -66,13 +66,14 @@ class RunDirectory:
             raise OutputError(err)
         return self.final
 
-    def fail(self, message: str) -> Path:
-        """Mark the run as failed and move it to ``<name>.failed`` (collective)."""
+    def fail(self, message: str, suffix: str = "failed") -> Path:
+        """Mark the run as failed (or interrupted) and move it to ``<name>.<suffix>`` with a
+        ``FAILED`` (``INTERRUPTED``) file holding the message (collective)."""
         self.comm.barrier()
-        failed = self.final.with_name(self.final.name + ".failed")
+        failed = self.final.with_name(self.final.name + "." + suffix)
         if self.comm.rank == 0:
             try:
-                (self.path / "FAILED").write_text(message + "\n")
+                (self.path / suffix.upper()).write_text(message + "\n")
                 if failed.exists():
                     shutil.rmtree(failed)
                 os.replace(self.path, failed)
