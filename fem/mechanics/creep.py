@@ -83,11 +83,6 @@ class CreepModel:
         self.qtr_q.x.array[d] = q
         self.state_new = state
 
-    def max_dp(self) -> float:
-        """Largest equivalent creep increment of the current iterate (all ranks)."""
-        local = float(np.max(self.dp_q.x.array[self.dofs.reshape(-1)], initial=0.0))
-        return self.comm.allreduce(local, op=MPI.MAX)
-
     def increment_measure(self, fraction: float = 0.005) -> float:
         """The creep increment exceeded at only ``fraction`` of the creep quadrature points
         (all ranks). Used to control the time step: unlike the maximum it is not held down by

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import ufl
 
-from fem._dolfinx import dolfinx
+from fem._dolfinx import MPI, dolfinx
 from fem.geometry.mesh import CellMesh
 
 
@@ -26,15 +26,9 @@ def lame_fields(cm: CellMesh, layers, materials) -> tuple[dolfinx.fem.Function, 
         lmbda.x.array[dofs] = lam
     mu.x.scatter_forward()
     lmbda.x.scatter_forward()
-    if cm.mesh.comm.allreduce(int(np.any(mu.x.array <= 0)), op=_max()):
+    if cm.mesh.comm.allreduce(int(np.any(mu.x.array <= 0)), op=MPI.MAX):
         raise RuntimeError("some cells have no material: every volume must be a layer")
     return mu, lmbda
-
-
-def _max():
-    from fem._dolfinx import MPI
-
-    return MPI.MAX
 
 
 def elastic_stress(eps_el, mu, lmbda):

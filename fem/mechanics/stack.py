@@ -38,7 +38,7 @@ from fem.errors import SolverError
 from fem.geometry.mesh import CellMesh
 from fem.mechanics.elasticity import elastic_stress, lame_fields
 from fem.mechanics.holder import Holder
-from fem.mechanics.kinematics import axial_index, deviator, strain, von_mises, weight
+from fem.mechanics.kinematics import axial_index, strain, von_mises, weight
 from fem.mechanics.linear_solver import default_options, make_ksp
 
 fpetsc = dolfinx.fem.petsc
@@ -112,8 +112,6 @@ class StackMechanics:
         self.sigma = self.sigma_trial
         self.creep = None
         self.P_load = dolfinx.fem.Constant(msh, 0.0)  # uniform-pressure platen only
-        self.all_cells = np.arange(msh.topology.index_map(msh.topology.dim).size_local,
-                                   dtype=np.int32)
         self._compiled = False
 
     # ------------------------------------------------------------------ set-up
@@ -354,7 +352,3 @@ class StackMechanics:
         if self.creep is not None:
             out.update(self.creep.output_expressions())
         return out
-
-
-def deviatoric(a):  # re-export for creep
-    return deviator(a)
