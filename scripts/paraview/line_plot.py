@@ -42,13 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--angle", type=float,
                     help="3D only: angle of the line's position in the x-y plane, degrees "
                          "(default: 45 for a sector in the first quadrant, else 0)")
-    when = ap.add_mutually_exclusive_group()
-    when.add_argument("--time", nargs="+", metavar="T",
-                      help="time(s) in seconds (nearest stored step), or first / last "
-                           "(default: last)")
-    when.add_argument("--index", nargs="+", type=int, metavar="N",
-                      help="stored time step number(s), 0-based; negative counts from the end")
-    when.add_argument("--all-times", action="store_true", help="every stored time")
+    pvcommon.add_time_arguments(ap)
     ap.add_argument("--fields", nargs="+", metavar="NAME",
                     help="fields in the chart (default: the stress fields present, else all)")
     ap.add_argument("--resolution", type=int, default=500,

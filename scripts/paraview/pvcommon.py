@@ -35,6 +35,17 @@ FIELD_UNITS = {
 _LENGTH = {"m": 1.0, "mm": 1e-3, "um": 1e-6, "µm": 1e-6, "cm": 1e-2}
 
 
+def add_time_arguments(ap, all_times_help: str = "every stored time") -> None:
+    """The --time / --index / --all-times options shared by the scripts."""
+    when = ap.add_mutually_exclusive_group()
+    when.add_argument("--time", nargs="+", metavar="T",
+                      help="time(s) in seconds (nearest stored step), or first / last "
+                           "(default: last)")
+    when.add_argument("--index", nargs="+", type=int, metavar="N",
+                      help="stored time step number(s), 0-based; negative counts from the end")
+    when.add_argument("--all-times", action="store_true", help=all_times_help)
+
+
 def field_units(name: str) -> tuple[str, str, float]:
     """(display name, unit, factor from SI) of a field."""
     if name in FIELD_UNITS:

@@ -36,14 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--component", default="Magnitude",
                     help="component of a vector field: Magnitude (default), X, Y or Z "
                          "(in 2D: X = r, Y = z)")
-    when = ap.add_mutually_exclusive_group()
-    when.add_argument("--time", nargs="+", metavar="T",
-                      help="time(s) in seconds (nearest stored step), or first / last "
-                           "(default: last)")
-    when.add_argument("--index", nargs="+", type=int, metavar="N",
-                      help="stored time step number(s), 0-based; negative counts from the end")
-    when.add_argument("--all-times", action="store_true",
-                      help="every stored time: a frame series frame_0000.png ... and frames.csv")
+    pvcommon.add_time_arguments(ap, "every stored time: a frame series frame_0000.png ... and frames.csv")
     ap.add_argument("--warp", default="auto",
                     help="warp by displacement: auto (default), off, or a scale factor")
     ap.add_argument("--warp-fraction", type=float, default=0.05,
