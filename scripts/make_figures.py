@@ -1,0 +1,36 @@
+"""Regenerate every figure the docs show, from the tests' set-ups and the bundled cases.
+
+    .venv/bin/python scripts/make_figures.py [--skip-validation]
+
+* docs/geometry/*.png           scripts/plot_geometries.py
+* docs/verification/*.png       scripts/verification_figures.py
+* docs/validation/*.png (+ table) scripts/validation/mechanics_validation.py
+  (the calibrations behind the case files: scripts/validation/calibrate_*.py, run by hand)
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ["scripts/plot_geometries.py", "scripts/verification_figures.py",
+           "scripts/validation/mechanics_validation.py"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-validation", action="store_true",
+                    help="skip the validation runs (several minutes)")
+    args = ap.parse_args()
+    for script in SCRIPTS:
+        if args.skip_validation and "validation" in script:
+            continue
+        print(f"== {script}", flush=True)
+        subprocess.run([sys.executable, script], cwd=ROOT, check=True)
+
+
+if __name__ == "__main__":
+    main()
