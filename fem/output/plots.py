@@ -262,6 +262,20 @@ def read_run_history(outdir: Path) -> dict:
     return hist
 
 
+def _overlay_lab(fig: Figure, hist: dict, case: str) -> None:
+    """Lab measurements of a validation case on the stack-pressure panel (lab_data.py)."""
+    from fem.output.lab_data import lab_points
+
+    points = lab_points(case, hist)
+    if not points or not fig.axes:
+        return
+    ax = fig.axes[0]
+    for i, (t, p, _label) in enumerate(points):
+        ax.plot(t / 3600, p, "ks", ms=6, mfc="none", mew=1.5, zorder=5,
+                label="lab data" if i == 0 else None)
+    ax.legend(loc="best", fontsize="small")
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
@@ -274,7 +288,10 @@ def plot_run(outdir: str | Path, formats: Sequence[str] = ("png", "svg"),
     dest = Path(dest) if dest is not None else outdir / "plots"
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, _caption, fig in standard_figures(hist, run_title(outdir)):
+    case = run_title(outdir)
+    for name, _caption, fig in standard_figures(hist, case):
+        if name == "pressure":
+            _overlay_lab(fig, hist, case)
         for fmt in formats:
             path = dest / f"{_safe(name)}.{fmt}"
             fig.savefig(path, dpi=120)
