@@ -131,3 +131,22 @@ def test_series_spring_holder(base_case):
     dU_exact = dh * k_stack / (k_stack + k)
     assert mech.U - U0 == pytest.approx(dU_exact, rel=1e-8)
     assert res.pressure - 5e6 == pytest.approx(k * dU_exact / case.cell.area, rel=1e-8)
+
+
+@pytest.mark.parametrize("sector", [90.0, 360.0])  # 180: see the note in the issue
+def test_3d_sector_unconfined_column(base_case, sector):
+    """3D sector with symmetry planes: the reaction acts on the sector's share of the area, so
+    the force-controlled pressure gives the closed-form platen displacement."""
+    case_raw = base_case
+    case_raw["mesh"] = {"dimension": "3d", "size_min": "400 um", "size_max": "3 mm",
+                        "element_degree": 1, "sector_angle": sector, "geometry_order": 2}
+    case = _case(case_raw, False, 1)
+    case.mesh.dimension, case.mesh.size_min, case.mesh.size_max = "3d", 4e-4, 3e-3
+    case.mesh.sector_angle, case.mesh.geometry_order = sector, 2
+    mech, holder = _problem(case)
+    p = 5e6
+    holder.set_pressure(p)
+    res = mech.solve(1e-12, 1e-11, 5)
+    mech.commit()
+    assert res.pressure == pytest.approx(p, rel=1e-8)
+    assert mech.U == pytest.approx(-p * _compliance(_young), rel=1e-5)

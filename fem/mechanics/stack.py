@@ -92,7 +92,9 @@ class StackMechanics:
         self.X = 0.0  # the platen unknown of this step: dU (rigid) or P (uniform pressure)
         self.U = 0.0  # platen displacement at the start of the step
         self.p_n = 0.0  # stack pressure of the last converged step
-        self.area = case.cell.area
+        # area the platen reaction acts on: the whole disc in the axisymmetric model (2 pi r
+        # weight), the sector's share in 3D; the holder works with pressures, so it is unaffected
+        self.area = case.cell.area * (1.0 if self.axisym else case.mesh.sector_angle / 360.0)
         self.x = ufl.SpatialCoordinate(msh)
         self.wt = weight(self.x, self.axisym)
         self.qdeg = 2
@@ -127,6 +129,15 @@ class StackMechanics:
         F = ufl.inner(self.sigma, strain(v, self.x, self.axisym)) * self.wt * self.dx
         if self.platen == "uniform_pressure":
             F += self.P_load * v[self.iz] * self.wt * self.ds(top)
+        if self.case.cell.die_enabled and not self.axisym:
+            # rigid frictionless die wall in 3D: penalty on the radial displacement,
+            # k = 1e3 E_max / h_min (the wall yields by about 1e-3 of an element's strain)
+            e_max = max(m["youngs_modulus"] for m in self.case.materials.values())
+            k_pen = 1e3 * e_max / self.case.mesh.size_min
+            n_r = ufl.as_vector((self.x[0], self.x[1], 0.0)) / ufl.sqrt(self.x[0] ** 2
+                                                                         + self.x[1] ** 2)
+            F += (k_pen * ufl.dot(self.u + self.du, n_r) * ufl.dot(v, n_r)
+                  * self.ds(self.cm.tag("outer")))
         J = ufl.derivative(F, self.du, ddu)
         self.F_form = dolfinx.fem.form(F)
         self.J_form = dolfinx.fem.form(J)
@@ -172,19 +183,51 @@ class StackMechanics:
         if self.case.cell.die_meshed:
             raise SolverError("an elastic (meshed) die needs wall contact, not available yet; "
                               "use cell.die.model = 'rigid'")
-        if self.case.cell.die_enabled:
-            if not self.axisym:
-                raise SolverError("a rigid die wall is only available in the axisymmetric model")
-            fixed.append((dofs("outer", 0), 0))
-        for name, comp in (("symmetry_xz", 1), ("symmetry_yz", 0)):
-            if not self.axisym and cm.has(name):
-                fixed.append((dofs(name, comp), comp))
+        if self.case.cell.die_enabled and self.axisym:
+            fixed.append((dofs("outer", 0), 0))  # rigid die: u_r = 0 (3D: penalty, _compile)
+        if not self.axisym:
+            if cm.has("symmetry_xz"):
+                fixed.append((dofs("symmetry_xz", 1), 1))  # y = 0 plane: u_y = 0
+            if cm.has("symmetry_rot"):
+                angle = self.case.mesh.sector_angle
+                if abs(angle - 90.0) < 1e-9:
+                    fixed.append((dofs("symmetry_rot", 0), 0))  # x = 0 plane: u_x = 0
+                elif abs(angle - 180.0) < 1e-9 and bonded:
+                    fixed.append((dofs("symmetry_rot", 1), 1))  # y = 0 plane again
+                else:  # (180 degrees between frictionless platens does not converge yet)
+                    raise SolverError(f"3D sectors of {angle:g} degrees are not supported with "
+                                      f"{self.case.platen_contact} platens; use "
+                                      "mesh.sector_angle = 90 or 360")
+        if not self.axisym and not bonded:
+            fixed += self._rigid_motion_pins()
         self.bcs0 = [dolfinx.fem.dirichletbc(0.0, d, V.sub(c)) for d, c in fixed]
         self.bcs_w = [dolfinx.fem.dirichletbc(0.0, d, V.sub(c)) for d, c in fixed]
         if self.platen == "rigid":
             top = dofs("top", iz)
             self.bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
             self.bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
+
+    def _rigid_motion_pins(self) -> list[tuple[np.ndarray, int]]:
+        """3D sectors wider than 90 degrees between frictionless platens: the symmetry planes
+        leave lateral rigid motions free. Pin them where the exact (axisymmetric) solution
+        has them zero: u_x = u_y = 0 on the axis, u_y = 0 on the line y = 0, x > 0."""
+        angle = self.case.mesh.sector_angle
+        if angle <= 90.0 + 1e-9:
+            return []
+        tol = 1e-9 * self.case.cell.radius + 1e-12
+
+        def on_axis(x):
+            return (np.abs(x[0]) < tol) & (np.abs(x[1]) < tol)
+
+        def on_ray(x):
+            return (np.abs(x[1]) < tol) & (x[0] > tol)
+
+        pins = []
+        for comp, marker in ((0, on_axis), (1, on_axis), (1, on_ray)):
+            sub = self.V.sub(comp)
+            d = dolfinx.fem.locate_dofs_geometrical((sub, sub.collapse()[0]), marker)[0]
+            pins.append((d, comp))
+        return pins
 
     # ------------------------------------------------------------------ assembly helpers
     def _assemble_residual(self) -> None:
