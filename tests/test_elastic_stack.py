@@ -150,3 +150,22 @@ def test_3d_sector_unconfined_column(base_case, sector):
     mech.commit()
     assert res.pressure == pytest.approx(p, rel=1e-8)
     assert mech.U == pytest.approx(-p * _compliance(_young), rel=1e-5)
+
+
+def test_ti_plungers_in_series(base_case):
+    """Elastic Ti plungers as layers of the stack, loaded on their far faces by the platen:
+    the confined column's compliance gains t/M of each plunger."""
+    layers = base_case["cell"]["layers"]
+    base_case["cell"]["layers"] = (
+        [{"name": "plunger_bottom", "role": "plunger", "material": "ti", "thickness": "2 mm"}]
+        + layers
+        + [{"name": "plunger_top", "role": "plunger", "material": "ti", "thickness": "2 mm"}])
+    case = _case(base_case, True, 2)
+    mech, holder = _problem(case)
+    p = 5e6
+    holder.set_pressure(p)
+    mech.solve(1e-12, 1e-11, 5)
+    mech.commit()
+    ti = case.materials["ti"]
+    m_ti = _oedometric(ti["youngs_modulus"], ti["poissons_ratio"])
+    assert mech.U == pytest.approx(-p * (_compliance(_oedometric) + 2 * 2e-3 / m_ti), rel=1e-6)
