@@ -1,5 +1,7 @@
 # assb-fem image: `docker build -t assb-fem .`
-# run:  docker run --rm -v "$PWD:/data" -w /data assb-fem mpirun -n 4 assb-fem run cases/x.toml
+# run:  docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/data" -w /data assb-fem \
+#         mpirun -n 4 assb-fem run cases/x.toml
+# (--user makes the outputs belong to you; the image works for any user id)
 FROM python:3.12-slim-bookworm
 
 # gcc is needed at run time: dolfinx compiles its forms (JIT). The X/GL libraries are what the
@@ -15,10 +17,11 @@ WORKDIR /opt/assb-fem
 COPY . .
 # the same install script as CI (scripts/install.sh); the venv goes on PATH
 RUN bash scripts/install.sh /opt/venv test \
-    && useradd --create-home --uid 10001 assb
+    && chmod -R a+rX /opt/venv /opt/assb-fem
 ENV PATH="/opt/venv/bin:${PATH}" \
     XDG_CACHE_HOME=/tmp/assb-cache \
+    MPLCONFIGDIR=/tmp/assb-mpl \
+    HOME=/tmp \
     OMP_NUM_THREADS=1
-USER 10001
 WORKDIR /data
 CMD ["assb-fem", "--help"]
