@@ -152,6 +152,7 @@ class StackMechanics:
         self._dirichlet()
         self.A = fpetsc.create_matrix(self.J_form)
         self.b = fpetsc.create_vector(self.V)
+        self.b_full = self.b.duplicate()  # residual before the Dirichlet rows are zeroed
         self.b_w = fpetsc.create_vector(self.V)
         im = self.V.dofmap.index_map
         self.ndofs = im.size_global * self.V.dofmap.index_map_bs
@@ -271,9 +272,9 @@ class StackMechanics:
 
     # ------------------------------------------------------------------ Newton
     def _platen_state(self) -> tuple[float, float]:
-        """(p, U) of the current iterate (R must be assembled in self.b)."""
+        """(p, U) of the current iterate (the full residual R must be in self.b_full)."""
         if self.platen == "rigid":
-            return -self.b.dot(self.w.x.petsc_vec) / self.area, self.U + self.X
+            return -self.b_full.dot(self.w.x.petsc_vec) / self.area, self.U + self.X
         return self.X, self.U + self._mean_top(self.mean_form_du)
 
     def _update_local(self) -> None:
@@ -294,6 +295,7 @@ class StackMechanics:
         for it in range(max_it + 1):
             self._update_local()
             self._assemble_residual()
+            self.b.copy(self.b_full)
             p, U = self._platen_state()
             g = self.holder.residual(p, U)
             fpetsc.set_bc(self.b, self.bcs0)
@@ -310,10 +312,8 @@ class StackMechanics:
                 break
             self._assemble_jacobian()
             self._solve_platen_mode()
-            self._assemble_residual()
-            p, U = self._platen_state()
-            fpetsc.set_bc(self.b, self.bcs0)
-            self.b.scale(-1.0)
+            p, U = self._platen_state()  # the same residual, reaction with the new mode w
+            self.b.scale(-1.0)  # (its Dirichlet rows are already zero)
             self._solve(self.b, self.corr)
             if self.platen == "rigid":
                 dp_dX = -self._scalar(self.kt_form) / self.area
