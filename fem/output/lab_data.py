@@ -19,6 +19,12 @@ LAB_PRESSURE: dict[str, list[tuple[str, float, float, str]]] = {
 }
 
 
+#: the 25 MPa contact-hold calibration points: time into the hold (s) -> pressure (MPa)
+HOLD_POINTS: dict[float, float] = {
+    offset: p for _, offset, p, _ in LAB_PRESSURE["li_symmetric_hold"]
+}
+
+
 def _anchor(hist: dict, anchor: str) -> float | None:
     t, labels = hist["time_s"], hist.get("step_label", [])
     if anchor == "hold_start":
