@@ -13,7 +13,7 @@ import warnings
 from importlib import resources
 from pathlib import Path
 
-from fem.errors import AssbError, SolverError
+from fem.errors import AssbError, CaseError, SolverError
 
 FLAGSHIP = "ncm811_li_fixed_gap"
 
@@ -105,6 +105,15 @@ def cmd_run(args) -> int:
     from fem._dolfinx import MPI
     from fem.simulation import Simulation
 
+    if args.restart:
+        if args.output or args.overwrite or args.set:
+            raise CaseError("--restart", args.restart, "continues a run as it was started: "
+                            "-o, --overwrite and --set do not apply")
+        case = _load(args) if args.case else None
+        sim = Simulation.from_checkpoint(args.restart, MPI.COMM_WORLD,
+                                         progress=not args.no_progress, case=case)
+        sim.run(args.restart)
+        return 0
     case = _load(args)
     outdir = Path(args.output) if args.output else Path("results") / case.name
     Simulation(case, MPI.COMM_WORLD, progress=not args.no_progress).run(outdir, args.overwrite)
@@ -166,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output folder (default: results/<case name>)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (batch jobs)")
+    p.add_argument("--restart", metavar="OUTDIR",
+                   help="continue the run of OUTDIR (or OUTDIR.interrupted / .failed / a killed "
+                   "run's partial folder) from its newest good checkpoint, on any number of "
+                   "ranks")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("check", help="validate a case and print it resolved to SI")
     with_case(p)

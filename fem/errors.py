@@ -42,3 +42,9 @@ class Interrupted(AssbError):
     cleanly after the current step."""
 
     exit_code = 5
+
+
+class RestartError(AssbError):
+    """``--restart`` found no usable checkpoint, or one that does not fit the case or mesh."""
+
+    exit_code = 6

@@ -14,8 +14,14 @@ from pathlib import Path
 
 from fem._dolfinx import MPI
 from fem.case.model import Case
-from fem.errors import CaseError, Interrupted, SolverError
+from fem.checkpoint import CheckpointStore, find_restart_folder
+from fem.checkpoint.cellwise import MeshKeys
+from fem.checkpoint.run_state import capture, restore
+from fem.checkpoint.store import load as load_checkpoint
+from fem.errors import CaseError, Interrupted, RestartError, SolverError
 from fem.geometry import load_or_build_mesh
+from fem.geometry.files import cached_msh, mesh_dimension
+from fem.geometry.mesh import read_msh
 from fem.log import Progress, get_logger
 from fem.mechanics.creep_setup import attach_creep
 from fem.mechanics.holder import Holder
@@ -64,12 +70,55 @@ class Simulation:
         self.progress_enabled = progress
         self.log = get_logger()
         self.state = State(temperature=case.temperature)
+        self.position = (-1, 0.0, 0.0)  # protocol entry, time into it, pressure at its start
+        self.fields_written_at: float | None = None
+        self.xdmf_meshes: list[list] | None = None
+        self.restarts = 0
+        self._resume = None
+        self._wall_before = 0.0
+
+    @classmethod
+    def from_checkpoint(cls, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
+                        progress: bool = True, case: Case | None = None) -> Simulation:
+        """A simulation that continues the run of ``outdir`` (see
+        :func:`fem.checkpoint.find_restart_folder`) from its newest good checkpoint, on any
+        number of ranks. The case is the checkpoint's; a ``case`` given must be the same."""
+        from fem.case.loader import load_case_dict
+
+        found, err = None, None
+        if comm.rank == 0:
+            try:
+                found = find_restart_folder(outdir)
+            except RestartError as exc:
+                err = str(exc)
+        found, err = comm.bcast((found, err), root=0)
+        if err:
+            raise RestartError(err)
+        folder, final = found
+        path = CheckpointStore(folder / "checkpoints", comm).latest_valid()
+        meta, arrays = load_checkpoint(path)
+        saved = meta["case"]
+        if case is not None and case.digest != saved["digest"]:
+            raise RestartError(f"the case given ({case.source}) differs from the one the run "
+                               f"in {folder} was started with ({saved['source']}); leave it out "
+                               "to continue that run")
+        sim = cls(load_case_dict(saved["raw"], saved["digest"], saved["source"]), comm, progress)
+        sim._resume = (folder, final, path, meta, arrays)
+        return sim
 
     # ------------------------------------------------------------------ set-up
-    def setup(self) -> None:
+    def setup(self, mesh_file: Path | None = None) -> None:
         c = self.case
         t0 = time.perf_counter()
-        self.cm = load_or_build_mesh(c, self.comm, self.mesh_cache)
+        if mesh_file is not None:  # a restart: the mesh the checkpoints were written on
+            dim = mesh_dimension(c)
+            self.cm = read_msh(mesh_file, self.comm, 3 if dim == "3d" else 2, dim)
+            self.mesh_file = mesh_file
+        else:
+            self.cm = load_or_build_mesh(c, self.comm, self.mesh_cache)
+            self.mesh_file = cached_msh(c, self.mesh_cache) if self.comm.rank == 0 else None
+        self.mesh_keys = MeshKeys(self.cm.mesh)
+        self.x0_nodes = self.cm.mesh.geometry.x.copy()
         self.holder = Holder(area=c.cell.area, stiffness=c.holder.stiffness, kind=c.holder.type)
         self.mech = StackMechanics(self.cm, c, self.holder, platen=c.mechanics.platen_model)
         self.creep = attach_creep(self.mech, c)
@@ -100,10 +149,11 @@ class Simulation:
         return res.iterations
 
     def _advance(self, entry: ProtocolEntry, duration: float, loads) -> None:
-        """Integrate one protocol step of ``duration`` seconds; ``loads(tau)`` sets the loads at
-        time tau into the step before each solve."""
+        """Integrate one protocol step of ``duration`` seconds (from ``self.position``'s time
+        into it, 0 unless restarted); ``loads(tau)`` sets the loads at time tau into the step
+        before each solve."""
         ctrl = self.ctrl
-        tau = 0.0
+        k, tau, p0 = self.position
         while tau < duration * (1 - 1e-12):
             dt = ctrl.next_dt(duration - tau)
             loads(tau + dt)
@@ -116,6 +166,7 @@ class Simulation:
                 self.mech.restore()
                 self.state.failed += 1
                 if not ctrl.after_failure():
+                    self._write_checkpoint("the last good state before the failure")
                     raise SolverError(
                         f"step {entry.index} ({entry.step.text!r}) failed at t = "
                         f"{self.state.t + dt:.6g} s with dt = {dt:.3g} s after all cut-backs: "
@@ -136,18 +187,44 @@ class Simulation:
             self.state.charge += self.state.current * dt
             self.state.accepted += 1
             self.state.newton_total += its
+            self.position = (k, tau, p0)
             self._record(entry, dt, its)
             self.progress.update(dt, entry.step.text)
+            self._maybe_checkpoint()
             self._check_signal(entry)
 
     def _check_signal(self, entry: ProtocolEntry) -> None:
         """Stop cleanly after an accepted step when any rank got SIGTERM / SIGINT."""
         signum = self.comm.allreduce(self._signal, op=MPI.MAX)
         if signum:
+            self._write_checkpoint(signal.Signals(signum).name)
             raise Interrupted(
                 f"stopped by {signal.Signals(signum).name} after the step ending at "
                 f"t = {self.state.t:.6g} s (protocol step {entry.index}: {entry.step.text!r}); "
-                "the outputs up to there are kept")
+                "the outputs up to there and a checkpoint are kept: continue with "
+                "`assb-fem run --restart OUTDIR`")
+
+    # ------------------------------------------------------------------ checkpoints
+    def wall_time(self) -> float:
+        """Wall time of the run so far (s), including the runs it continues."""
+        return self._wall_before + time.perf_counter() - self._wall0
+
+    def _write_checkpoint(self, reason: str) -> None:
+        """Collective: save the state after the last accepted step."""
+        meta, arrays = capture(self)
+        meta["restarts"] = self.restarts
+        self.checkpoints.save_mesh(self.mesh_file)
+        path = self.checkpoints.write(self.state.accepted, meta, arrays)
+        self._last_checkpoint = time.perf_counter()
+        self.log.debug(f"checkpoint ({reason}) at t = {self.state.t:.6g} s -> {path.name}")
+
+    def _maybe_checkpoint(self) -> None:
+        """Checkpoint every N steps or after the case's wall-time interval (rank 0's clock)."""
+        o = self.case.output
+        due = bool(o.checkpoint_every_steps) and self.state.accepted % o.checkpoint_every_steps == 0
+        late = time.perf_counter() - self._last_checkpoint >= o.checkpoint_every
+        if due or self.comm.bcast(late, root=0):
+            self._write_checkpoint("interval")
 
     def _install_signal_handlers(self) -> dict:
         """SIGTERM / SIGINT set a flag that the time loop checks after each accepted step."""
@@ -185,11 +262,15 @@ class Simulation:
         o = self.case.output
         if self.fields is not None and (st.accepted % o.field_interval == 0):
             self.fields.write(st.t)
-            self._fields_written_at = st.t
+            self.fields_written_at = st.t
 
     # ------------------------------------------------------------------ protocol
-    def _run_entry(self, entry: ProtocolEntry) -> None:
+    def _run_entry(self, k: int, entry: ProtocolEntry) -> None:
+        """Run protocol entry ``k`` (from the time into it in ``self.position`` when the run
+        restarts inside it)."""
         step, holder = entry.step, self.holder
+        if self.position[0] != k:  # a new entry: starts at tau = 0 from the current pressure
+            self.position = (k, 0.0, self.pressure)
         self.state.current = 0.0
         if isinstance(step, SetTemperature):
             self.state.temperature = step.temperature
@@ -203,7 +284,7 @@ class Simulation:
             self._advance(entry, step.duration, lambda tau: holder.set_pressure(step.pressure))
             return
         if isinstance(step, Release):
-            p0 = self.pressure
+            p0 = self.position[2]
 
             def ramp(tau: float) -> None:
                 holder.set_pressure(p0 + (step.pressure - p0) * min(tau / step.duration, 1.0))
@@ -222,57 +303,61 @@ class Simulation:
 
     # ------------------------------------------------------------------ main
     def run(self, outdir: str | Path, overwrite: bool = False) -> Path:
-        """Run the protocol and write the outputs into ``outdir`` (atomically)."""
+        """Run the protocol and write the outputs into ``outdir`` (atomically). A simulation
+        made by :meth:`from_checkpoint` continues its run instead (``outdir`` is ignored)."""
         from fem.output.summary import versions, write_resolved_case, write_summary
         from fem.timestepping import TimeStepController
 
-        wall0 = time.perf_counter()
+        self._wall0 = self._last_checkpoint = time.perf_counter()
         if self.case.patch is not None:  # checked before anything is written
             raise CaseError("patch", self.case.name, "interface-patch cases need the micro-scale "
                             "contact model, which is not available yet; use `assb-fem mesh`")
-        rundir = RunDirectory(outdir, self.comm, overwrite)
+        resume = self._resume
+        if resume is None:
+            rundir = RunDirectory(outdir, self.comm, overwrite)
+        else:
+            rundir = RunDirectory.resume(resume[0], resume[1], self.comm)
         previous_handlers: dict = {}
         self._signal = 0
         try:
-            self.setup()
+            self.setup(rundir / "checkpoints" / "mesh.msh" if resume else None)
             # after the mesh: gmsh.initialize() installs signal handlers of its own
             previous_handlers = self._install_signal_handlers()
             c = self.case
+            self.checkpoints = CheckpointStore(rundir / "checkpoints", self.comm,
+                                               c.output.checkpoint_keep)
+            meta = resume[3] if resume else None
             self.history = History(rundir / "history.csv", self.comm,
                                    ["li_thickness_change_um", "li_separator_pressure_MPa",
-                                    "max_creep_strain"])
-            self.fields = None
-            if c.output.fields:
-                self.fields = FieldWriter(rundir / "fields.xdmf", self.cm.mesh, self.cm.cell_tags)
-                self.fields.add_vector("displacement", self.mech.u)
-                pts = self.mech.QT.element.interpolation_points
-                for name, expr in self.mech.output_expressions().items():
-                    self.fields.add_cell_scalar(name, expr, pts)
+                                    "max_creep_strain"], rows=meta["history"] if meta else None)
             self.ctrl = TimeStepController(c.solver.dt_initial, c.solver.dt_min, c.solver.dt_max,
                                            c.solver.target_iterations)
             self.last_dt = 0.0
+            if meta:
+                self.restarts = meta.get("restarts", 0) + 1
+                self.xdmf_meshes = meta["fields"]["meshes"]
+                if self.xdmf_meshes is not None:
+                    self.xdmf_meshes.append([f"mesh_restart{len(self.xdmf_meshes)}",
+                                             meta["state"]["t"]])
+            self._open_fields(rundir)
             total = sum(e.step.duration or 0.0 for e in c.protocol)
             self.progress = Progress(total, self.progress_enabled, self.comm)
-            # initial state: the holder's initial pressure on the platen
-            self.holder.set_pressure(c.holder.pressure)
-            self.pressure = 0.0
-            try:
-                self._solve_step(0.0)
-            except NewtonFailure as exc:
-                raise SolverError(f"the initial load ({c.holder.pressure / 1e6:.4g} MPa, t = 0 s) "
-                                  f"failed: {exc}") from None
-            self.mech.commit()
-            self.volume.commit()
-            self._record(ProtocolEntry(-1, 0, Press(text="initial load",
-                                                    pressure=c.holder.pressure)), 0.0, 1)
-            for entry in c.protocol:
+            if resume:
+                self._restore(resume)
+            else:
+                self._initial_state()
+            for k, entry in enumerate(c.protocol):
+                if k < self.position[0]:
+                    continue
                 self.log.debug(f"step {entry.index}: {entry.step.text}")
-                self._run_entry(entry)
+                self._run_entry(k, entry)
+            self.position = (len(c.protocol), 0.0, self.pressure)
+            self._write_checkpoint("end of the protocol")
             self.progress.close()
             self.history.close()
             if self.fields is not None:
                 self.fields.close()
-            wall = time.perf_counter() - wall0
+            wall = self.wall_time()
             if self.comm.rank == 0:
                 write_resolved_case(rundir / "case.resolved.toml", c.resolved_dict())
                 write_summary(rundir / "summary.json", self._summary(wall, versions()))
@@ -296,7 +381,7 @@ class Simulation:
             if interrupted and self.comm.rank == 0:
                 from fem.output.summary import versions, write_summary
 
-                summary = self._summary(time.perf_counter() - wall0, versions())
+                summary = self._summary(self.wall_time(), versions())
                 summary["status"] = "interrupted"
                 summary["message"] = str(exc)
                 write_summary(rundir / "summary.json", summary)
@@ -308,6 +393,70 @@ class Simulation:
         finally:
             for sig, h in previous_handlers.items():
                 signal.signal(sig, h)
+
+    def _open_fields(self, rundir: RunDirectory) -> None:
+        """fields.xdmf: a new file, or the continued run's (written on the undeformed mesh,
+        before a restart moves it to the checkpoint's geometry)."""
+        self.fields = None
+        if not self.case.output.fields:
+            return
+        path = rundir / "fields.xdmf"
+        try:
+            self.fields = FieldWriter(path, self.cm.mesh, self.cm.cell_tags,
+                                      meshes=self.xdmf_meshes)
+        except RuntimeError as exc:  # HDF5 cannot reopen a file its writer was killed on
+            if self.xdmf_meshes is None:
+                raise
+            self._set_aside_damaged_fields(path, exc)
+            self.xdmf_meshes = None
+            self.fields = FieldWriter(path, self.cm.mesh, self.cm.cell_tags)
+        self.xdmf_meshes = self.fields.meshes
+        self.fields.add_vector("displacement", self.mech.u)
+        pts = self.mech.QT.element.interpolation_points
+        for name, expr in self.mech.output_expressions().items():
+            self.fields.add_cell_scalar(name, expr, pts)
+
+    def _set_aside_damaged_fields(self, path: Path, exc: Exception) -> None:
+        """A run killed outright (SIGKILL, node failure) can leave fields.h5 unreadable: keep
+        it as fields.damaged-<n>.* and start the field output afresh at the restart time
+        (history and state come from the checkpoint and are intact)."""
+        self.comm.barrier()
+        if self.comm.rank == 0:
+            for suffix in (".xdmf", ".h5"):
+                src = path.with_suffix(suffix)
+                if src.exists():
+                    src.replace(path.with_name(f"{path.stem}.damaged-{self.restarts}{suffix}"))
+        self.comm.barrier()
+        self.log.warning(f"{path.name} of the interrupted run cannot be reopened ({exc}); kept "
+                         f"as {path.stem}.damaged-{self.restarts}.*, the fields from the "
+                         "restart on go into a new fields.xdmf")
+
+    def _initial_state(self) -> None:
+        """Solve the holder's initial pressure on the platen and record it."""
+        c = self.case
+        self.holder.set_pressure(c.holder.pressure)
+        self.pressure = 0.0
+        try:
+            self._solve_step(0.0)
+        except NewtonFailure as exc:
+            raise SolverError(f"the initial load ({c.holder.pressure / 1e6:.4g} MPa, t = 0 s) "
+                              f"failed: {exc}") from None
+        self.mech.commit()
+        self.volume.commit()
+        self._record(ProtocolEntry(-1, 0, Press(text="initial load",
+                                                pressure=c.holder.pressure)), 0.0, 1)
+
+    def _restore(self, resume) -> None:
+        """Put the checkpoint's state back (after the fields file got the undeformed mesh)."""
+        _, _, path, meta, arrays = resume
+        restore(self, meta, arrays)
+        self._resume = None
+        self._wall_before = meta["wall_time_s"]
+        self.fields_written_at = meta["fields"]["written_at"]
+        self.progress.update(self.state.t, "restart")
+        self.log.info(f"restart {self.restarts} from {path.name} (written on {meta['ranks']} "
+                      f"rank(s)) at t = {self.state.t:.6g} s, step {self.state.accepted}, "
+                      f"on {self.comm.size} rank(s)")
 
     def _summary(self, wall: float, vers: dict) -> dict:
         c, h = self.case, self.history
@@ -324,6 +473,7 @@ class Simulation:
             "case_source": c.source,
             "case_sha256": c.digest,
             "ranks": self.comm.size,
+            "restarts": self.restarts,
             "wall_time_s": wall,
             "versions": vers,
             "mesh": self.mesh_info,

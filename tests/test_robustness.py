@@ -974,6 +974,13 @@ def test_diverging_run_exits_4_and_keeps_the_good_steps(case_file, shared_tmp, c
     hist = read_history(failed / "history.csv")
     assert len(hist["time_s"]) >= 1  # the initial load, accepted before the failure
     assert hist["step"][0] == -1 and hist["time_s"][0] == 0.0
+    # a checkpoint of the last good state, from which a restart could continue
+    from fem.checkpoint.store import CheckpointStore, load
+
+    ckpt = CheckpointStore(failed / "checkpoints", comm).latest_valid()
+    meta, _ = load(ckpt)
+    assert meta["state"]["t"] == hist["time_s"][-1]
+    assert len(meta["history"]) == len(hist["time_s"])
 
 
 # ------------------------------------------------------------------ example count

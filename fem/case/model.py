@@ -177,6 +177,9 @@ class OutputSettings:
     fields: bool = True
     field_interval: int = 1
     plots: bool = True
+    checkpoint_every_steps: int = 0  # 0: off
+    checkpoint_every: float = 1800.0  # s of wall time
+    checkpoint_keep: int = 2
 
 
 @dataclass
@@ -564,8 +567,12 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         temperature=temperature,
         protocol=protocol,
         solver=_resolve_solver(raw),
-        output=OutputSettings(o.get("fields", True), o.get("field_interval", 1),
-                              o.get("plots", True)),
+        output=OutputSettings(
+            o.get("fields", True), o.get("field_interval", 1), o.get("plots", True),
+            o.get("checkpoint_every_steps", 0),
+            to_si(o["checkpoint_every"], "time", "output.checkpoint_every")
+            if "checkpoint_every" in o else 1800.0,
+            o.get("checkpoint_keep", 2)),
         raw=raw,
         digest=digest,
         source=source,

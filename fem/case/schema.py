@@ -235,8 +235,16 @@ SCHEMA: dict[str, Any] = _obj(
                 "field_interval": {"type": "integer", "minimum": 1,
                                    "description": "write fields every N accepted steps"},
                 "plots": {"type": "boolean", "description": "write PNG plots"},
+                "checkpoint_every_steps": {
+                    "type": "integer", "minimum": 0,
+                    "description": "write a checkpoint every N accepted steps (0: off)"},
+                "checkpoint_every": Q("time", "write a checkpoint after this much wall time "
+                                      "since the last one (default 30 min)", exclusiveMinimum=0),
+                "checkpoint_keep": {"type": "integer", "minimum": 1,
+                                    "description": "checkpoints kept (newest first; default 2)"},
             },
-            description="what to write",
+            description="what to write (checkpoints are also written on SIGTERM / SIGINT, "
+            "after a failed solve and at the end)",
         ),
     },
     required=("name", "cell", "holder", "protocol"),

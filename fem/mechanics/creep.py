@@ -108,6 +108,25 @@ class CreepModel:
         self.dp_q.x.array[d] = 0.0
         self.beta_q.x.array[d] = 0.0
 
+    def state_functions(self) -> dict[str, dolfinx.fem.Function]:
+        """The creep fields that carry the state (checkpointed)."""
+        return {"creep_strain": self.ecr, "creep_strain_eq": self.p_eq,
+                "creep_rate_eq": self.rate_q}
+
+    def state_rows(self, n_local_cells: int) -> np.ndarray | None:
+        """The law's internal state per local cell (NaN outside the creeping layers), or None
+        when the law has none (Norton)."""
+        nstate = self.state_n.shape[1]
+        if nstate == 0:
+            return None
+        rows = np.full((n_local_cells, self.dofs.shape[1] * nstate), np.nan)
+        rows[self.cells] = self.state_n.reshape(len(self.cells), -1)
+        return rows
+
+    def set_state_rows(self, rows: np.ndarray) -> None:
+        self.state_n = rows[self.cells].reshape(self.state_n.shape).copy()
+        self.state_new = self.state_n.copy()
+
     def output_expressions(self) -> dict:
         return {"creep_strain_eq": self.p_eq, "creep_rate_eq": self.rate_q}
 

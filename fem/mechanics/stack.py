@@ -382,6 +382,25 @@ class StackMechanics:
         vals = self._ug.x.array.reshape(-1, self.gdim)
         msh.geometry.x[:, : self.gdim] += vals[self._geom_map]
 
+    # ------------------------------------------------------------------ checkpoint state
+    def state_functions(self) -> dict[str, dolfinx.fem.Function]:
+        """The fields that carry the state from one step to the next (checkpointed)."""
+        return {"u": self.u, "du_n": self.du_n, "sigma_n": self.sigma_n,
+                "eigen_total": self.eigen_total}
+
+    def state_scalars(self) -> dict[str, float | None]:
+        """Platen displacement, last pressure and the predictor's platen increment."""
+        return {"U": self.U, "p_n": self.p_n, "dU_n": getattr(self, "_dU_n", None),
+                "p_converged": getattr(self, "_p_converged", None)}
+
+    def set_state_scalars(self, values: dict[str, float | None]) -> None:
+        self.U, self.p_n = values["U"], values["p_n"]
+        if values["dU_n"] is not None:
+            self._dU_n = values["dU_n"]
+        if values["p_converged"] is not None:
+            self._p_converged = values["p_converged"]
+        self.X = 0.0
+
     # ------------------------------------------------------------------ results
     def pressure(self) -> float:
         """Stack pressure (Pa) of the last converged step."""

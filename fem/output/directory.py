@@ -47,6 +47,33 @@ class RunDirectory:
             raise OutputError(err)
         self.path = Path(tmp)
 
+    @classmethod
+    def resume(cls, folder: Path, final: Path, comm: MPI.Comm) -> RunDirectory:
+        """Collective: continue the run kept in ``folder`` (``final``.interrupted, .failed, a
+        killed run's partial folder, or ``final`` itself): it becomes the partial folder
+        again, without its INTERRUPTED / FAILED marker."""
+        self = cls.__new__(cls)
+        self.final, self.comm = Path(final), comm
+        err, tmp = None, None
+        if comm.rank == 0:
+            try:
+                if self.final.exists() and Path(folder).resolve() != self.final:
+                    raise OutputError(f"cannot restart into {self.final}: it exists (a finished "
+                                      "run?); move it away first")
+                tmp = self.final.parent / f".{self.final.name}.partial-{uuid.uuid4().hex[:8]}"
+                os.replace(folder, tmp)
+                for marker in ("INTERRUPTED", "FAILED"):
+                    (tmp / marker).unlink(missing_ok=True)
+            except OutputError as exc:
+                err = str(exc)
+            except OSError as exc:
+                err = f"cannot reopen {folder} for the restart: {exc.strerror or exc}"
+        err, tmp = comm.bcast((err, tmp), root=0)
+        if err:
+            raise OutputError(err)
+        self.path = Path(tmp)
+        return self
+
     def __truediv__(self, name: str) -> Path:
         return self.path / name
 

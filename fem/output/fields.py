@@ -29,15 +29,37 @@ class _CellAverage:
 
 
 class FieldWriter:
-    """Writes the registered fields at chosen times into one XDMF file."""
+    """Writes the registered fields at chosen times into one XDMF file.
 
-    def __init__(self, path: Path, mesh: dolfinx.mesh.Mesh, cell_tags=None):
-        self.mesh = mesh
-        self.xdmf = dolfinx.io.XDMFFile(mesh.comm, str(path), "w")
-        self.xdmf.write_mesh(mesh)
-        if cell_tags is not None:
-            cell_tags.name = "regions"
-            self.xdmf.write_meshtags(cell_tags, mesh.geometry)
+    A restarted run appends to the file of the run it continues (``append``): the steps after
+    the checkpoint time are dropped from the file, the mesh is written again under a new name
+    (a restart may partition it differently: the data of each step follows its own
+    partition), and on :meth:`close` every step points at the mesh it was written with.
+    """
+
+    def __init__(self, path: Path, mesh: dolfinx.mesh.Mesh, cell_tags=None,
+                 meshes: list[list] | None = None):
+        """``meshes``: [[mesh grid name, start time], ...] of the runs so far, the last one
+        this run's (None: a new file)."""
+        self.mesh, self.path = mesh, Path(path)
+        self.meshes = meshes or [[mesh.name, 0.0]]
+        if meshes is None:
+            self.xdmf = dolfinx.io.XDMFFile(mesh.comm, str(path), "w")
+            self.xdmf.write_mesh(mesh)
+            if cell_tags is not None:
+                cell_tags.name = "regions"
+                self.xdmf.write_meshtags(cell_tags, mesh.geometry)
+        else:
+            name, t_start = self.meshes[-1]
+            if mesh.comm.rank == 0:
+                trim_xdmf(self.path, t_start)
+            mesh.comm.barrier()
+            self.xdmf = dolfinx.io.XDMFFile(mesh.comm, str(path), "a")
+            old, mesh.name = mesh.name, name
+            try:
+                self.xdmf.write_mesh(mesh)
+            finally:
+                mesh.name = old
         self._items: list[tuple[dolfinx.fem.Function, object]] = []
 
     def add_vector(self, name: str, u: dolfinx.fem.Function) -> None:
@@ -65,3 +87,70 @@ class FieldWriter:
 
     def close(self) -> None:
         self.xdmf.close()
+        if len(self.meshes) > 1:
+            if self.mesh.comm.rank == 0:
+                retarget_xdmf(self.path, self.meshes)
+            self.mesh.comm.barrier()
+
+
+_XI = "http://www.w3.org/2001/XInclude"
+_HEADER = '<?xml version="1.0"?>\n<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>\n'
+
+
+def _temporal_steps(root):
+    """(collection, grid, time) of every step of every temporal collection."""
+    for coll in root.iter("Grid"):
+        if coll.get("CollectionType") != "Temporal":
+            continue
+        for g in list(coll.findall("Grid")):
+            t = g.find("Time")
+            if t is not None:
+                yield coll, g, float(t.get("Value"))
+
+
+def _xinclude_namespace(path: Path) -> str:
+    """The XInclude namespace URI the file declares (dolfinx writes https://...)."""
+    import re
+
+    m = re.search(r'xmlns:xi="([^"]+)"', path.read_text()[:2000])
+    return m.group(1) if m else _XI
+
+
+def _edit_xdmf(path: Path, edit) -> None:
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("xi", _xinclude_namespace(path))
+    tree = ET.parse(path)
+    edit(tree.getroot())
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(_HEADER + ET.tostring(tree.getroot(), encoding="unicode") + "\n")
+    tmp.replace(path)
+
+
+def trim_xdmf(path: Path, t_max: float) -> None:
+    """Drop the steps after ``t_max`` (written by a run after its last checkpoint)."""
+    def edit(root) -> None:
+        for coll, g, t in list(_temporal_steps(root)):
+            if t > t_max + 1e-12 * max(abs(t_max), 1.0):
+                coll.remove(g)
+
+    _edit_xdmf(path, edit)
+
+
+def retarget_xdmf(path: Path, meshes: list[list]) -> None:
+    """Point each step at the mesh of the run that wrote it: the mesh of the last run whose
+    start time is before the step's time (dolfinx points every step at the first mesh)."""
+    xi = _xinclude_namespace(path)
+
+    def edit(root) -> None:
+        for _, g, t in _temporal_steps(root):
+            name = meshes[0][0]
+            for mesh_name, t_start in meshes[1:]:
+                if t > t_start + 1e-12 * max(abs(t_start), 1.0):
+                    name = mesh_name
+            inc = g.find(f"{{{xi}}}include")
+            if inc is not None:
+                inc.set("xpointer", f"xpointer(/Xdmf/Domain/Grid[@Name='{name}']"
+                        "/*[self::Topology or self::Geometry])")
+
+    _edit_xdmf(path, edit)

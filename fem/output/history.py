@@ -26,7 +26,10 @@ BASE_COLUMNS = [
 class History:
     """Collects rows (on every rank, identical) and writes them on rank 0."""
 
-    def __init__(self, path: Path, comm: MPI.Comm, extra_columns: list[str] | None = None):
+    def __init__(self, path: Path, comm: MPI.Comm, extra_columns: list[str] | None = None,
+                 rows: list[dict] | None = None):
+        """``rows``: the rows of the run so far (a restart); the file is rewritten with them,
+        so rows written after the checkpoint by the interrupted run are not duplicated."""
         self.columns = BASE_COLUMNS + list(extra_columns or []) + ["step_label"]
         self.rows: list[dict] = []
         self.comm = comm
@@ -35,6 +38,8 @@ class History:
             self._file = path.open("w", newline="")
             self._writer = csv.DictWriter(self._file, fieldnames=self.columns)
             self._writer.writeheader()
+        for row in rows or []:
+            self.append(row)
 
     def append(self, row: dict) -> None:
         missing = set(self.columns) - set(row)
