@@ -1,0 +1,22 @@
+"""Contact mechanics and current constriction at a rough interface (issue 6, the contact core).
+
+Standalone, verified building blocks (the cell-scale coupling comes later):
+
+* :mod:`fem.contact.surfaces`: rigid counter-surfaces as height functions (sinusoid, height map,
+  flat).
+* :mod:`fem.contact.rigid_contact`: frictionless unilateral contact of a deformable body with a
+  rigid surface; penalty + augmented-Lagrangian (Uzawa) multiplier at the nodal quadrature points
+  of the contact face; contact fraction, pressure profile, mean gap, void, penetration, force.
+* :mod:`fem.contact.elastic_block`: linear elastic block (plane strain or 3D) on a rigid surface
+  under a uniform top pressure, roller (mirror-plane) sides.
+* :mod:`fem.contact.creep_contact`: the same with Norton creep (fem.mechanics.creep), time
+  stepping of creep-driven contact growth, and the creep-indentation exponents.
+* :mod:`fem.contact.westergaard`: Westergaard's closed-form periodic contact solution.
+* :mod:`fem.contact.spreading`: spreading (constriction) resistance of one spot and of a spot
+  array, FE (axisymmetric) and closed forms (physics.md 3.5).
+* :mod:`fem.contact.meshes`: graded gmsh meshes for these problems;
+  :mod:`fem.contact.newton`: the SNES set-up they share.
+
+Verification: tests/test_contact_westergaard.py, tests/test_contact_spreading.py,
+tests/test_contact_creep_asperity.py.
+"""
