@@ -156,6 +156,31 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    """Runs of the Cartesian product of the --vary values -> OUTDIR/runs/, sweep.csv, maps."""
+    from fem._dolfinx import MPI
+    from fem.errors import Interrupted
+    from fem.study.sweep import run_sweep
+
+    res = run_sweep(resolve_case_path(args.case), args.set, args.vary, args.output,
+                    MPI.COMM_WORLD, jobs=args.jobs, progress=not args.no_progress,
+                    overwrite=args.overwrite)
+    counts = ", ".join(f"{n} {s}" for s, n in res.statuses.items())
+    _print(f"assb-fem: sweep of {sum(res.statuses.values())} runs ({counts}) -> {res.outdir}")
+    _print(f"assb-fem: table -> {res.csv}")
+    _print(f"assb-fem: definition -> {res.definition}")
+    _print(f"assb-fem: {len(res.figures)} figure files -> {res.outdir}")
+    for path in res.figures:
+        _print(f"  {path}")
+    if res.interrupted:
+        raise Interrupted(f"sweep interrupted: {len(res.incomplete)} run(s) did not complete "
+                          f"({', '.join(res.incomplete)}); see {res.csv}")
+    if res.incomplete:
+        raise SolverError(f"sweep: {len(res.incomplete)} run(s) did not complete "
+                          f"({', '.join(res.incomplete)}); see {res.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="assb-fem",
@@ -212,6 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("outdir", help="a run's output folder")
     p.add_argument("-o", "--output", help="HTML file (default: OUTDIR/report.html)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("sweep", help="run the Cartesian product of --vary values -> "
+                                     "OUTDIR/runs/, sweep.csv, sweep.json and maps")
+    with_case(p)
+    p.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
+                   help="a key and its values, repeatable, e.g. --vary holder.pressure='1 MPa,"
+                   "3 MPa'; split on the commas outside brackets and quotes")
+    p.add_argument("-o", "--output", help="sweep folder (default: results/<case name>-sweep)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="without mpirun: N runs at once in child processes (default 1; under "
+                   "mpirun the runs are spread over the ranks)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing sweep folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (batch jobs)")
+    p.set_defaults(func=cmd_sweep)
     sub.add_parser("cases", help="list the bundled cases").set_defaults(func=cmd_cases)
     sub.add_parser("version", help="versions of assb-fem and its stack").set_defaults(
         func=cmd_version)
