@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from fem._dolfinx import MPI
 from fem.case.model import Case
 from fem.checkpoint import CheckpointStore, find_restart_folder
@@ -43,6 +45,16 @@ from fem.protocol.steps import (
 #: mAh/cm^2 per C/m^2 and mA/cm^2 per A/m^2.
 MAH_CM2 = 1.0 / 36000.0
 MA_CM2 = 0.1
+#: A galvanostatic step ends within this many volts past its voltage cut-off.
+CUTOFF_TOL = 1e-3
+
+
+class CutOff(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """The step overshot its voltage cut-off: retry with ``fraction`` of the time step."""
+
+    def __init__(self, fraction: float):
+        super().__init__(fraction)
+        self.fraction = fraction
 
 
 @dataclass
@@ -74,6 +86,10 @@ class Simulation:
         self.fields_written_at: float | None = None
         self.xdmf_meshes: list[list] | None = None
         self.restarts = 0
+        #: wall time (s) spent in the electrochemistry solves, the mechanics solves and output
+        self.timing = {"electrochemistry": 0.0, "mechanics": 0.0, "output": 0.0}
+        self._cutoff: float | None = None  # voltage cut-off of the running step
+        self.echem_v_last = 0.0
         self._resume = None
         self._wall_before = 0.0
 
@@ -122,7 +138,14 @@ class Simulation:
         self.holder = Holder(area=c.cell.area, stiffness=c.holder.stiffness, kind=c.holder.type)
         self.mech = StackMechanics(self.cm, c, self.holder, platen=c.mechanics.platen_model)
         self.creep = attach_creep(self.mech, c)
-        self.volume = VolumeChange(self.mech, c)
+        self.echem = None
+        if c.electrochemistry:
+            from fem.electrochemistry.cell_model import CellElectrochemistry
+
+            self.echem = CellElectrochemistry(self.cm, c, self.state.temperature)
+            self.volume = VolumeChange(self.mech, c, current_density=self.echem.plating_current)
+        else:
+            self.volume = VolumeChange(self.mech, c)
         self.mech.setup()
         self.li_probe = LiThickness(self.mech, c)
         self.interface_probe = InterfacePressure(self.mech, c)
@@ -135,10 +158,20 @@ class Simulation:
     def _solve_step(self, dt: float) -> int:
         s = self.case.solver
         st = self.state
+        if self.echem is not None:
+            t0 = time.perf_counter()
+            try:
+                self._solve_electrochemistry(dt)
+            finally:
+                self.timing["electrochemistry"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
         self.volume.step(st.current, dt, st.charge + st.current * dt)
         if self.creep is not None:
             self.creep.dt, self.creep.T = max(dt, 1e-12), st.temperature
-        res = self.mech.solve(s.newton_rtol, s.newton_atol, s.newton_max_it)
+        try:
+            res = self.mech.solve(s.newton_rtol, s.newton_atol, s.newton_max_it)
+        finally:
+            self.timing["mechanics"] += time.perf_counter() - t0
         self.creep_increment = 0.0
         if self.creep is not None:
             dp = self.creep_increment = self.creep.increment_measure()
@@ -147,6 +180,25 @@ class Simulation:
                                     f"{self.creep.max_increment:g}; cutting the step", [])
         self.pressure = res.pressure
         return res.iterations
+
+    def _solve_electrochemistry(self, dt: float) -> None:
+        """The voltage and current distribution of this step (staggered: with the SOC and
+        interface pressure of the last step); raises :class:`CutOff` when a voltage cut-off is
+        overshot by more than its tolerance, with the fraction of dt that reaches it."""
+        st, e = self.state, self.echem
+        e.set_temperature(st.temperature)
+        v0 = self.echem_v_last
+        try:
+            v = e.solve(st.current, st.charge, self.interface_probe.value(), dt)
+        except RuntimeError as exc:
+            raise NewtonFailure(str(exc), []) from None
+        limit = self._cutoff
+        if limit is None or dt <= 0.0:
+            return
+        over = (v - limit) * (1 if st.current > 0 else -1)
+        if over > CUTOFF_TOL and dt > self.case.solver.dt_min * (1 + 1e-9):
+            frac = (limit - v0) / (v - v0) if v != v0 else 0.5
+            raise CutOff(min(max(frac, 0.1), 0.9))
 
     def _advance(self, entry: ProtocolEntry, duration: float, loads) -> None:
         """Integrate one protocol step of ``duration`` seconds (from ``self.position``'s time
@@ -162,8 +214,17 @@ class Simulation:
             w0 = time.perf_counter()
             try:
                 its = self._solve_step(dt)
+            except CutOff as cut:  # land on the voltage cut-off
+                self.mech.restore()
+                self.echem.restore()
+                if self.echem is not None:
+                    self.echem.set_state_scalars({"voltage": self.echem_v_last})
+                ctrl.dt = max(dt * cut.fraction, ctrl.dt_min)
+                continue
             except NewtonFailure as exc:
                 self.mech.restore()
+                if self.echem is not None:
+                    self.echem.restore()
                 self.state.failed += 1
                 if not ctrl.after_failure():
                     self._write_checkpoint("the last good state before the failure")
@@ -176,12 +237,17 @@ class Simulation:
                 continue
             self.mech.commit()
             self.volume.commit()
+            if self.echem is not None:
+                self.echem.commit()
+                self.echem_v_last = self.echem.voltage
             self.state.step_walltime.append(time.perf_counter() - w0)
             ctrl.after_success(its)
             if self.creep_increment > 0:  # keep the next creep increment near its bound
                 ctrl.dt = max(min(ctrl.dt, dt * self.creep.max_increment / self.creep_increment),
                               ctrl.dt_min)
             tau += dt
+            if self._cutoff_reached():
+                tau = duration  # the step ends at its voltage cut-off
             self.last_dt = dt
             self.state.t += dt
             self.state.charge += self.state.current * dt
@@ -192,6 +258,12 @@ class Simulation:
             self.progress.update(dt, entry.step.text)
             self._maybe_checkpoint()
             self._check_signal(entry)
+
+    def _cutoff_reached(self) -> bool:
+        if self._cutoff is None or self.echem is None:
+            return False
+        sign = 1 if self.state.current > 0 else -1
+        return (self.echem.voltage - self._cutoff) * sign >= -CUTOFF_TOL
 
     def _check_signal(self, entry: ProtocolEntry) -> None:
         """Stop cleanly after an accepted step when any rank got SIGTERM / SIGINT."""
@@ -258,17 +330,24 @@ class Simulation:
             "max_creep_strain": self.creep.max_total() if self.creep is not None else 0.0,
             "step_label": entry.step.text,
         }
+        if self.echem is not None:
+            row["voltage_V"] = self.echem.voltage
+            row["max_local_current_density_mA_cm2"] = self.echem.max_local_current * MA_CM2
+            row["cathode_soc"] = self.echem.mean_soc()
+        t0 = time.perf_counter()
         self.history.append(row)
         o = self.case.output
         if self.fields is not None and (st.accepted % o.field_interval == 0):
             self.fields.write(st.t)
             self.fields_written_at = st.t
+        self.timing["output"] += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ protocol
     def _run_entry(self, k: int, entry: ProtocolEntry) -> None:
         """Run protocol entry ``k`` (from the time into it in ``self.position`` when the run
         restarts inside it)."""
         step, holder = entry.step, self.holder
+        self._cutoff = getattr(step, "until_voltage", None)
         if self.position[0] != k:  # a new entry: starts at tau = 0 from the current pressure
             self.position = (k, 0.0, self.pressure)
         self.state.current = 0.0
@@ -296,9 +375,11 @@ class Simulation:
             holder.lock(self.pressure, self.mech.U)
             self.log.info(f"  holder locked ({self.case.holder.type}) at "
                           f"{self.pressure / 1e6:.4g} MPa")
+        duration = step.duration
         if isinstance(step, Galvanostatic):
             self.state.current = step.current(self.case.areal_capacity)
-        duration = step.duration
+            if duration is None:
+                duration = step.max_duration
         self._advance(entry, duration, lambda tau: None)
 
     # ------------------------------------------------------------------ main
@@ -328,8 +409,7 @@ class Simulation:
                                                c.output.checkpoint_keep)
             meta = resume[3] if resume else None
             self.history = History(rundir / "history.csv", self.comm,
-                                   ["li_thickness_change_um", "li_separator_pressure_MPa",
-                                    "max_creep_strain"], rows=meta["history"] if meta else None)
+                                   self._history_columns(), rows=meta["history"] if meta else None)
             self.ctrl = TimeStepController(c.solver.dt_initial, c.solver.dt_min, c.solver.dt_max,
                                            c.solver.target_iterations)
             self.last_dt = 0.0
@@ -394,6 +474,12 @@ class Simulation:
             for sig, h in previous_handlers.items():
                 signal.signal(sig, h)
 
+    def _history_columns(self) -> list[str]:
+        cols = ["li_thickness_change_um", "li_separator_pressure_MPa", "max_creep_strain"]
+        if self.echem is not None:
+            cols += ["voltage_V", "max_local_current_density_mA_cm2", "cathode_soc"]
+        return cols
+
     def _open_fields(self, rundir: RunDirectory) -> None:
         """fields.xdmf: a new file, or the continued run's (written on the undeformed mesh,
         before a restart moves it to the checkpoint's geometry)."""
@@ -443,6 +529,9 @@ class Simulation:
                               f"failed: {exc}") from None
         self.mech.commit()
         self.volume.commit()
+        if self.echem is not None:
+            self.echem.commit()
+            self.echem_v_last = self.echem.voltage
         self._record(ProtocolEntry(-1, 0, Press(text="initial load",
                                                 pressure=c.holder.pressure)), 0.0, 1)
 
@@ -463,10 +552,13 @@ class Simulation:
         p = h.column("stack_pressure_MPa")
         cycles = sorted({cy for cy in h.column("cycle") if cy > 0})
         swing = {}
+        cyc = h.column("cycle")
         for cy in cycles:
-            pc = [pi for pi, ci in zip(p, h.column("cycle"), strict=True) if ci == cy]
+            rows = [k for k, ci in enumerate(cyc) if ci == cy]
+            # the cycle starts from the state of the row before its first one
+            pc = [p[k] for k in ([rows[0] - 1] if rows[0] > 0 else []) + rows]
             swing[str(cy)] = max(pc) - min(pc)
-        return {
+        out = {
             "status": "completed",
             "case": c.name,
             "description": c.description,
@@ -475,6 +567,7 @@ class Simulation:
             "ranks": self.comm.size,
             "restarts": self.restarts,
             "wall_time_s": wall,
+            "wall_time_split_s": dict(self.timing),
             "versions": vers,
             "mesh": self.mesh_info,
             "steps_accepted": self.state.accepted,
@@ -491,3 +584,25 @@ class Simulation:
                 "areal_capacity_mAh_cm2": (c.areal_capacity or 0.0) * MAH_CM2,
             },
         }
+        if self.echem is not None:
+            out["results"]["lithium_inventory"] = self._inventory(cycles)
+        return out
+
+    def _inventory(self, cycles: list[int]) -> dict[str, dict[str, float]]:
+        """Charge and discharge capacity per cycle (mAh/cm^2), Coulombic efficiency, and where
+        the lithium not returned went. In a Li metal cell the Li reservoir is in excess: what
+        the discharge does not return stays in the Li (plated) because the cathode cannot take
+        it back (its first-cycle irreversibility, card first_cycle_efficiency)."""
+        h = self.history
+        q, cyc = h.column("capacity_mAh_cm2"), h.column("cycle")
+        out = {}
+        for cy in cycles:
+            rows = [k for k, ci in enumerate(cyc) if ci == cy]
+            steps = np.diff([q[k] for k in ([rows[0] - 1] if rows[0] > 0 else []) + rows])
+            q_ch, q_dis = float(steps[steps > 0].sum()), float(-steps[steps < 0].sum())
+            where = ("cathode irreversibility (Li stays plated on the Li metal)"
+                     if self.echem.anode is None else "Li_xSi electrode (not resolved)")
+            out[str(cy)] = {"charge_mAh_cm2": q_ch, "discharge_mAh_cm2": q_dis,
+                            "coulombic_efficiency": q_dis / q_ch if q_ch > 0 else float("nan"),
+                            "lost_mAh_cm2": q_ch - q_dis, "lost_to": where}
+        return out

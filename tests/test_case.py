@@ -93,7 +93,7 @@ def test_bad_set_syntax(base_case, bad):
         (("conditions", "temperature"), "900 degC", "conditions.temperature", "must be <"),
         (("protocol", "steps"), ["Press 25 MPa"], "protocol.steps[0]", "malformed"),
         (("protocol", "steps"), ["Charge at 1 mA/cm^2 until 4.3 V"], "protocol step 0",
-         "voltage cut-offs"),
+         "a voltage cut-off needs"),
         (("protocol", "repeat"), -1, "protocol.repeat", "minimum"),
         (("solver", "dt_initial"), "10 h", "solver.dt_initial", "dt_min <= dt_initial"),
         (("cell", "layers", 2, "material"), "unobtainium", "cell.layers[2].material",

@@ -202,6 +202,7 @@ class Case:
     digest: str
     source: str
     patch: PatchSettings | None = None
+    electrochemistry: bool = False
 
     @property
     def areal_capacity(self) -> float | None:
@@ -495,17 +496,34 @@ def _resolve_solver(raw: dict) -> SolverSettings:
     return out
 
 
-def _check_protocol(protocol: list[ProtocolEntry], case_cap: float | None, kind: str) -> None:
+def _check_protocol(protocol: list[ProtocolEntry], case_cap: float | None, kind: str,
+                    echem: bool = False) -> None:
     for e in protocol:
         st = e.step
         if isinstance(st, Galvanostatic):
             if st.c_rate is not None and case_cap is None:
                 raise CaseError(f"protocol step {e.index}", st.text,
                                 "a C-rate needs a cathode; give the current in mA/cm^2")
-            if st.until_voltage is not None:
+            if st.until_voltage is not None and not echem:
                 raise CaseError(f"protocol step {e.index}", st.text,
-                                "voltage cut-offs need the electrochemistry model, which is not "
-                                "available yet; use 'for <duration>'")
+                                "a voltage cut-off needs the electrochemistry model: set "
+                                "electrochemistry.enabled = true, or use 'for <duration>'")
+
+
+def _check_echem_layers(cell: Cell) -> None:
+    """The cell-scale electrochemistry needs a separator with Li metal (or Li_xSi) on top and a
+    cathode or a second Li layer below it."""
+    layers = sorted(cell.layers, key=lambda la: la.z0)
+    roles = [la.role for la in layers]
+    ok = roles.count("separator") == 1
+    if ok:
+        k = roles.index("separator")
+        ok = (k + 1 < len(roles) and roles[k + 1] in ("li", "anode") and k > 0
+              and roles[k - 1] in ("cathode", "li"))
+    if not ok:
+        raise CaseError("electrochemistry.enabled", True,
+                        "needs layers cathode (or Li) | separator | Li (or Li_xSi anode) from "
+                        f"bottom to top; this cell has {' | '.join(roles)}")
 
 
 def _warn_dubious(case: Case) -> None:
@@ -577,7 +595,10 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         digest=digest,
         source=source,
         patch=patch,
+        electrochemistry=raw.get("electrochemistry", {}).get("enabled", False),
     )
-    _check_protocol(protocol, case.areal_capacity, cell.kind)
+    if case.electrochemistry:
+        _check_echem_layers(cell)
+    _check_protocol(protocol, case.areal_capacity, cell.kind, case.electrochemistry)
     _warn_dubious(case)
     return case

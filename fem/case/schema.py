@@ -198,6 +198,12 @@ SCHEMA: dict[str, Any] = _obj(
             },
             description="mechanics options",
         ),
+        "electrochemistry": _obj(
+            {"enabled": {"type": "boolean",
+                         "description": "solve the current distribution and cell voltage every "
+                         "step (fem.electrochemistry.cell_model); needed for voltage cut-offs"}},
+            description="cell-scale electrochemistry (default off: uniform plating current)",
+        ),
         "conditions": _obj(
             {"temperature": Q("temperature", "initial cell temperature",
                               exclusiveMinimum=200.0, exclusiveMaximum=500.0)},

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from fem._dolfinx import MPI
 from fem.checkpoint.cellwise import (
     MeshKeys,
     cell_values,
@@ -43,6 +44,11 @@ def _functions(sim) -> dict[str, Any]:
     return funcs
 
 
+def _echem_functions(sim) -> dict[str, Any]:
+    echem = getattr(sim, "echem", None)
+    return echem.state_functions() if echem is not None else {}
+
+
 def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
     """Collective: (meta, arrays) of the simulation's state; arrays only on rank 0."""
     keys: MeshKeys = sim.mesh_keys
@@ -60,9 +66,13 @@ def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
         put(f"field__{name}", gather_cells(keys, cell_values(f)))
     if sim.creep is not None:
         rows = sim.creep.state_rows(len(keys.cells))
-        has_state = rows is not None
-        if has_state:
+        if rows is not None:
             put("creep__state", gather_cells(keys, rows))
+    for name, f in _echem_functions(sim).items():  # submesh fields, by parent cell
+        sub_rows = cell_values(f)
+        rows = np.full((len(keys.cells), sub_rows.shape[1]), np.nan)
+        rows[sim.echem.parent_of] = sub_rows
+        put(f"echem__{name}", gather_cells(keys, rows))
     st = sim.state
     h = sim.holder
     meta = {
@@ -76,6 +86,8 @@ def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
         "mechanics": sim.mech.state_scalars(),
         "pressure": sim.pressure,
         "volume": {"eps_cathode": sim.volume.eps_cathode, "eps_anode": sim.volume.eps_anode},
+        "echem": ({"voltage": sim.echem.voltage, "voltage_last": sim.echem_v_last}
+                  if getattr(sim, "echem", None) is not None else None),
         "history": sim.history.rows,
         "fields": {"written_at": sim.fields_written_at, "meshes": sim.xdmf_meshes},
         "wall_time_s": sim.wall_time(),
@@ -92,16 +104,10 @@ def _check_mesh(keys: MeshKeys, x0: np.ndarray, arrays: dict[str, np.ndarray]) -
         ref = local_nodes(keys, arrays["mesh__x0"])
         scale = float(np.abs(arrays["mesh__x0"]).max(initial=1.0))
         ok = bool(np.allclose(ref, x0, rtol=0.0, atol=1e-9 * scale))
-    ok = keys.comm.allreduce(ok, op=_land())
+    ok = keys.comm.allreduce(ok, op=MPI.LAND)
     if not ok:
         raise RestartError("the mesh read for the restart differs from the checkpoint's "
                            "(cell numbering or coordinates)")
-
-
-def _land():
-    from fem._dolfinx import MPI
-
-    return MPI.LAND
 
 
 def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -118,6 +124,14 @@ def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         set_cell_values(f, local_cells(keys, arrays[key]))
     if sim.creep is not None and "creep__state" in arrays:
         sim.creep.set_state_rows(local_cells(keys, arrays["creep__state"]))
+    for name, f in _echem_functions(sim).items():
+        key = f"echem__{name}"
+        if key not in arrays:
+            raise RestartError(f"the checkpoint lacks the electrochemistry field {name!r}")
+        set_cell_values(f, local_cells(keys, arrays[key])[sim.echem.parent_of])
+    if meta.get("echem"):
+        sim.echem.set_state_scalars({"voltage": meta["echem"]["voltage"]})
+        sim.echem_v_last = meta["echem"]["voltage_last"]
     for k, v in meta["state"].items():
         setattr(sim.state, k, v)
     pos = meta["position"]

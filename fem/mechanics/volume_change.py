@@ -25,12 +25,13 @@ import numpy as np
 from fem._dolfinx import dolfinx
 from fem.case.model import FARADAY
 
-#: Local current density at the Li interface as a function of the cell-centre coordinates
-#: x (shape (3, n)) and the applied current (A/m^2): returns i (A/m^2, + = plating).
-CurrentDistribution = Callable[[np.ndarray, float], np.ndarray]
+#: Local current density at the interface of Li layer ``layer`` as a function of the
+#: cell-centre coordinates x (shape (3, n)) and the applied current (A/m^2): returns i (A/m^2,
+#: + = plating on charge; the lower Li of a symmetric cell applies its own sign).
+CurrentDistribution = Callable[[str, np.ndarray, float], np.ndarray]
 
 
-def uniform_current(x: np.ndarray, i_app: float) -> np.ndarray:
+def uniform_current(layer: str, x: np.ndarray, i_app: float) -> np.ndarray:  # noqa: ARG001
     """The default: the applied current everywhere on the interface."""
     return np.full(x.shape[1], i_app)
 
@@ -101,7 +102,7 @@ class VolumeChange:
                 continue
             sign = self.li_sign[la.name]
             h = la.thickness + sign * charge_before * self.V_li / FARADAY  # at the step start
-            i_loc = self.current_density(self.centres[la.name], i_app)
+            i_loc = self.current_density(la.name, self.centres[la.name], i_app)
             self._set(cells, (self.iz, self.iz), sign * i_loc * self.V_li / FARADAY * dt / h)
         eps_c = self.cathode_strain(charge_after)
         for _, cells in self.cathodes:

@@ -1,0 +1,353 @@
+"""The electrochemistry of a cell case, stepped with the mechanics (staggered coupling).
+
+On the separator and cathode cells of the stack mesh (a submesh: the Li | separator interface is
+then a boundary) :class:`~fem.electrochemistry.potential.ChargeConservation` solves, every time
+step, the ionic and electronic potentials and the cell voltage at the applied current:
+
+* separator: Li6PS5Cl ionic conductivity kappa(T) of its card, Arrhenius (physics.md 3.1);
+* composite cathode: effective ionic / electronic conductivities (Minnmann 2021, physics.md 3.1),
+  volumetric Butler-Volmer reaction with specific area a = 3 phi_active / r_particle, and a local
+  state of charge ``soc`` (DG0) whose open-circuit voltage comes from the active material's table
+  (:mod:`fem.electrochemistry.ocv`, extended linearly beyond its ends). The first-charge
+  irreversibility (card ``first_cycle_efficiency`` eta, lab-data.md 4): a cell of the cathode
+  that reached soc_max can take back only eta * soc_max; below soc_max (1 - eta) its OCV falls
+  with the slope ``TAIL_SLOPE``, so a discharge ends at its voltage cut-off with the lost capacity;
+* Li metal | separator: Butler-Volmer on the true contact (contact fraction 1 until the contact
+  model supplies it) with the mechanical shift -V_Li p / F of the mean interface pressure
+  (physics.md 3.4); a symmetric cell's lower Li | separator interface is the counter electrode;
+* Li_xSi | separator (Si cells): the same kinetics with the Li_xSi open-circuit potential at the
+  electrode's mean x (a uniform-x electrode: the lithiation front inside the Si layer is not
+  resolved at the cell scale).
+
+Coupling (staggered, first order in dt): each step solves the electrochemistry with the state of
+the previous step (SOC, interface pressure), then the mechanics with the local plating current
+of this solve; the SOC advances with the local reaction rate once the step is accepted. The
+mechanics -> electrochemistry coupling is weak (0.135 mV/MPa) and the charge-conservation
+problem is quasi-static, so a monolithic solve would buy nothing; the first-order convergence in
+dt is tested (tests/test_cell_electrochemistry.py). The electrochemistry is solved on the
+reference geometry of separator and cathode (their strains stay below 1 %).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fem._dolfinx import MPI, dolfinx
+from fem.case.model import FARADAY
+from fem.electrochemistry.conductivity import arrhenius
+from fem.electrochemistry.kinetics import Kinetics, mechanical_potential_shift
+from fem.electrochemistry.ocv import TABLES, OcvTable
+from fem.electrochemistry.parameters import DEFAULTS
+from fem.electrochemistry.potential import ChargeConservation, CompositeElectrode, PlanarElectrode
+
+#: OCV drop (V per unit SOC) below the reversible limit of the first charge [D: a steep tail
+#: that ends a discharge at its cut-off; 1 V per 2 % of capacity].
+TAIL_SLOPE = 50.0
+#: Active-material OCV table of each cathode card.
+CATHODE_TABLES = {"ncm811_composite": "ncm811", "lco_composite": "lco"}
+#: Radius of the cathode active particles (m) and their exchange current density (A/m^2).
+CATHODE_PARTICLE_RADIUS = 2.5e-6  # NCM811 / LCO secondary particles, d ~ 5 um [U]
+CATHODE_EXCHANGE_CURRENT = 1.0  # A/m^2, oxide | sulfide interface, order of magnitude [U]
+
+
+def extended(table: OcvTable, x: np.ndarray) -> np.ndarray:
+    """The table's OCV, continued linearly with its end slopes outside its range."""
+    x = np.asarray(x, dtype=float)
+    u = table(x)
+    lo, hi = table.x[0], table.x[-1]
+    s_lo = (table.U[1] - table.U[0]) / (table.x[1] - table.x[0])
+    s_hi = (table.U[-1] - table.U[-2]) / (table.x[-1] - table.x[-2])
+    return np.where(x < lo, table.U[0] + s_lo * (x - lo),
+                    np.where(x > hi, table.U[-1] + s_hi * (x - hi), u))
+
+
+def _interface_z(case, lower_role: str, upper_role: str) -> float | None:
+    layers = sorted(case.cell.layers, key=lambda la: la.z0)
+    for a, b in zip(layers, layers[1:], strict=False):
+        if a.role == lower_role and b.role == upper_role:
+            return b.z0
+    return None
+
+
+class CellElectrochemistry:
+    """Cell voltage, local interface current and cathode state of charge of a case."""
+
+    def __init__(self, cm, case, temperature: float):
+        self.case = case
+        self.comm = cm.comm
+        msh = cm.mesh
+        tdim = msh.topology.dim
+        self.iz = 1 if cm.axisymmetric else 2
+        self.axisymmetric = cm.axisymmetric
+        layers = case.cell.layers
+        self.sep = next(la for la in layers if la.role == "separator")
+        self.cathode = next((la for la in layers if la.role == "cathode"), None)
+        self.anode = next((la for la in layers if la.role == "anode"), None)
+        self.lis = sorted((la for la in layers if la.role == "li"), key=lambda la: la.z0)
+        names = [self.sep.name] + ([self.cathode.name] if self.cathode else [])
+        parent_cells = np.unique(np.concatenate([cm.cells(n) for n in names])).astype(np.int32)
+        nloc = msh.topology.index_map(tdim).size_local
+        sub, emap, _, _ = dolfinx.mesh.create_submesh(msh, tdim, parent_cells[parent_cells < nloc])
+        self.sub = sub
+        nsub = sub.topology.index_map(tdim).size_local + sub.topology.index_map(tdim).num_ghosts
+        self.parent_of = np.asarray(emap.sub_topology_to_topology(np.arange(nsub, dtype=np.int32),
+                                                                  False), dtype=np.int32)
+        cell_tags, groups = self._cell_tags(cm, names)
+        facet_tags, fgroups, li_z, counter_z = self._facet_tags()
+        groups.update(fgroups)
+        self.li_z, self.counter_z = li_z, counter_z
+
+        sep_mat = case.materials[self.sep.material]
+        self.kappa_ref = sep_mat["ionic_conductivity"]
+        self.Ea = sep_mat.values.get("ionic_activation_energy",
+                                     DEFAULTS["lpscl_ionic_activation_energy"].value)
+        self.T = temperature
+        self.kappa = dolfinx.fem.Constant(sub, self.kappa_ref)
+        self.i0_li = dolfinx.fem.Constant(sub, DEFAULTS["li_exchange_current_density"].value)
+        self.shift = dolfinx.fem.Constant(sub, 0.0)
+        li_kin = Kinetics(self.i0_li)
+        counter = None
+        comp = None
+        if self.cathode is not None:
+            comp = self._composite(sub, cell_tags, groups)
+        else:
+            counter = PlanarElectrode(Kinetics(self.i0_li), 0.0)
+        self.cc = ChargeConservation(
+            sub, cell_tags, facet_tags, groups, kappa_separator=self.kappa, li_kinetics=li_kin,
+            cathode=comp, counter=counter, axisymmetric=cm.axisymmetric, temperature=temperature)
+        if comp is not None:
+            self._add_soc_equation(cell_tags, groups)
+        # equilibrium initial guess (Butler-Volmer overflows far from it)
+        u_c = float(self.table(0.0)) if self.cathode is not None else 0.0
+        self.cc.V.x.array[:] = u_c - self.anode_potential(0.0)
+        self.voltage = self.cc.cell_voltage
+        self.set_temperature(temperature)
+        self._li_profile: tuple[np.ndarray, np.ndarray] | None = None
+        self._counter_profile: tuple[np.ndarray, np.ndarray] | None = None
+        self.max_local_current = 0.0
+
+    # ------------------------------------------------------------------ set-up helpers
+    def _cell_tags(self, cm, names):
+        tdim = self.sub.topology.dim
+        parent_tags = np.zeros(cm.mesh.topology.index_map(tdim).size_local
+                               + cm.mesh.topology.index_map(tdim).num_ghosts, dtype=np.int32)
+        for n in names:
+            parent_tags[cm.cells(n)] = cm.tag(n)
+        values = parent_tags[self.parent_of]
+        idx = np.arange(len(values), dtype=np.int32)
+        tags = dolfinx.mesh.meshtags(self.sub, tdim, idx, values)
+        groups = {"separator": cm.tag(self.sep.name)}
+        if self.cathode is not None:
+            groups["cathode"] = cm.tag(self.cathode.name)
+        return tags, groups
+
+    def _facet_tags(self):
+        """Tag the submesh's flat boundary faces: the Li (or Li_xSi) interface on top of the
+        separator, the collector under the cathode or the counter Li under the separator."""
+        sub, iz = self.sub, self.iz
+        tdim = sub.topology.dim
+        sub.topology.create_connectivity(tdim - 1, tdim)
+        h = self.case.cell.height
+        tol = 1e-6 * h
+
+        axisym = self.axisymmetric
+
+        def at(z, radius):
+            def where(x):
+                r = x[0] if axisym else np.hypot(x[0], x[1])
+                return (np.abs(x[iz] - z) < tol) & (r <= radius * (1 + 1e-9))
+            return dolfinx.mesh.locate_entities_boundary(sub, tdim - 1, where)
+
+        upper = self.anode if self.anode is not None else self.lis[-1]
+        lower = self.cathode if self.cathode is not None else self.lis[0]
+        top = self.sep.z1
+        bottom = self.cathode.z0 if self.cathode is not None else self.sep.z0
+        f_top, f_bot = at(top, upper.radius), at(bottom, lower.radius)
+        idx = np.concatenate([f_top, f_bot]).astype(np.int32)
+        val = np.concatenate([np.full(len(f_top), 1), np.full(len(f_bot), 2)]).astype(np.int32)
+        order = np.argsort(idx)
+        tags = dolfinx.mesh.meshtags(sub, tdim - 1, idx[order], val[order])
+        groups = {"li_interface": 1, ("collector" if self.cathode is not None else "counter"): 2}
+        return tags, groups, top, bottom
+
+    def _composite(self, sub, cell_tags, groups) -> CompositeElectrode:
+        la = self.cathode
+        mat = self.case.materials[la.material]
+        self.table = TABLES[CATHODE_TABLES.get(la.material, "ncm811")]
+        self.efficiency = mat.values.get("first_cycle_efficiency", 1.0)
+        phi = mat["active_volume_fraction"]
+        a = 3.0 * phi / CATHODE_PARTICLE_RADIUS
+        Q0 = dolfinx.fem.functionspace(sub, ("DG", 0))
+        self.soc = dolfinx.fem.Function(Q0, name="cathode_soc")  # unknown of the step
+        self.soc_n = dolfinx.fem.Function(Q0, name="cathode_soc_n")
+        self.soc_max = dolfinx.fem.Function(Q0, name="cathode_soc_max")
+        self.ocv_n = dolfinx.fem.Function(Q0, name="cathode_ocv")
+        self.slope_n = dolfinx.fem.Function(Q0, name="cathode_ocv_slope")
+        self.floor = dolfinx.fem.Function(Q0, name="cathode_soc_floor")
+        self.dt = dolfinx.fem.Constant(sub, 0.0)
+        # U(soc): the table linearised about the step's start (exact within a segment), and
+        # the irreversible tail below the floor, implicit (a discharge sees it within the step)
+        import ufl
+
+        self.ocv = (self.ocv_n + self.slope_n * (self.soc - self.soc_n)
+                    - TAIL_SLOPE * ufl.max_value(self.floor - self.soc, 0.0))
+        cells = cell_tags.find(groups["cathode"])
+        self.cathode_dofs = Q0.dofmap.list[cells, 0]
+        nloc = sub.topology.index_map(sub.topology.dim).size_local
+        self.cathode_owned = self.cathode_dofs[cells < nloc]
+        self.q_vol = (self.case.areal_capacity or 0.0) / la.thickness  # C/m^3
+        self.kappa_c_ref = DEFAULTS["composite_ionic_conductivity"].value
+        self.kappa_c = dolfinx.fem.Constant(sub, self.kappa_c_ref)
+        self.i0_c = dolfinx.fem.Constant(sub, CATHODE_EXCHANGE_CURRENT)
+        self._update_ocv()
+        self.specific_area = a
+        return CompositeElectrode(kappa=self.kappa_c,
+                                  sigma=DEFAULTS["composite_electronic_conductivity"].value,
+                                  specific_area=a, kinetics=Kinetics(self.i0_c), ocv=self.ocv)
+
+    def _add_soc_equation(self, cell_tags, groups) -> None:
+        """Backward Euler for the local SOC, solved with the potentials (stable at any dt):
+        soc - soc_n - a i_n dt / q_v = 0 in the cathode (q_v: volumetric capacity, C/m^3)."""
+        import ufl
+
+        Q0 = self.soc.function_space
+        w = ufl.TestFunction(Q0)
+        dx = self.cc.dx
+        cat = groups["cathode"]
+        # weighted like the charge balance (2 pi r in axisymmetry): charge is conserved exactly;
+        # scaled by q_v / 1 h, so its rows are currents (A) like those of the potentials
+        scale = self.q_vol / 3600.0
+        F = scale * (self.soc - self.soc_n - self.specific_area * self.cc.i_n * self.dt
+                     / self.q_vol) * w * self.cc.weight * dx(cat) \
+            + self.cc._zero * self.soc * w * dx
+        n_all = Q0.dofmap.index_map.size_local + Q0.dofmap.index_map.num_ghosts
+        outside = np.setdiff1d(np.arange(n_all, dtype=np.int32), self.cathode_dofs)
+        bc = dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(0), outside, Q0)
+        self.cc.add_field(self.soc, F, [bc])
+
+    # ------------------------------------------------------------------ state
+    def _update_ocv(self) -> None:
+        """OCV and its slope at the start of the step, with the irreversible tail below
+        (1 - eta) soc_max."""
+        d = self.cathode_dofs
+        soc = self.soc_n.x.array[d]
+        h = 1e-4
+        self.ocv_n.x.array[d] = extended(self.table, soc)
+        self.slope_n.x.array[d] = (extended(self.table, soc + h)
+                                   - extended(self.table, soc - h)) / (2 * h)
+        self.floor.x.array[d] = (1.0 - self.efficiency) * self.soc_max.x.array[d]
+        for f in (self.ocv_n, self.slope_n, self.floor):
+            f.x.scatter_forward()
+
+    def set_temperature(self, T: float) -> None:
+        """Arrhenius conductivities and exchange currents (same activation energy, [U])."""
+        self.T = T
+        f = float(arrhenius(1.0, self.Ea, T))
+        self.kappa.value = self.kappa_ref * f
+        self.i0_li.value = DEFAULTS["li_exchange_current_density"].value * f
+        if self.cathode is not None:
+            self.kappa_c.value = self.kappa_c_ref * f
+            self.i0_c.value = CATHODE_EXCHANGE_CURRENT * f
+        self.cc.T.value = T
+
+    def anode_potential(self, charge: float) -> float:
+        """Open-circuit potential of a Li_xSi electrode at its mean x (0 for Li metal)."""
+        if self.anode is None:
+            return 0.0
+        la = self.anode
+        mat = self.case.materials[la.material]
+        n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
+        x = mat.values.get("initial_lithiation", 0.0) + charge / (FARADAY * n_si)
+        return float(extended(TABLES["lixsi"], x))
+
+    @property
+    def area(self) -> float:
+        """Nominal area of the mesh's electrodes (m^2; the modelled sector in 3D)."""
+        return self.cc.li_area
+
+    # ------------------------------------------------------------------ one step
+    def solve(self, i_app: float, charge: float, pressure: float, dt: float = 0.0) -> float:
+        """Cell voltage (V) at the end of a step dt at the applied current density i_app
+        (A/m^2, + charge), with the charge passed before it (C/m^2) and the mean Li | separator
+        pressure (Pa)."""
+        if self.cathode is not None:
+            self.dt.value = dt
+        li_shift = mechanical_potential_shift(pressure) if self.anode is None else 0.0
+        self.shift.value = li_shift + self.anode_potential(charge)
+        self.voltage = self.cc.solve(current=i_app * self.area)
+        self._li_profile = self._profile()
+        i_plate = -self._li_profile[1]
+        local = float(np.max(np.abs(i_plate), initial=0.0))
+        self.max_local_current = self.comm.allreduce(local, op=MPI.MAX)
+        return self.voltage
+
+    def _profile(self) -> tuple[np.ndarray, np.ndarray]:
+        """(coordinate, anodic current density) at the Li interface nodes, all ranks, sorted
+        by radius (axisymmetric) for interpolation."""
+        xyz, i = self.cc.interface_current_density()
+        r = xyz[:, 0] if self.axisymmetric else np.hypot(xyz[:, 0], xyz[:, 1])
+        r = np.concatenate(self.comm.allgather(r))
+        i = np.concatenate(self.comm.allgather(i))
+        order = np.argsort(r)
+        return r[order], i[order]
+
+    def plating_current(self, layer: str, x: np.ndarray, i_app: float) -> np.ndarray:
+        """Hook of :class:`fem.mechanics.volume_change.VolumeChange`: the local plating current
+        density (A/m^2, + plating on charge) at points x of Li layer ``layer``. The upper Li
+        takes the interface current of the solve; the counter Li of a symmetric cell carries
+        the mirror image (its kinetics equal the upper one's, so the profile is the same)."""
+        if self._li_profile is None or i_app == 0.0:
+            return np.full(x.shape[1], i_app)
+        r_nodes, i_nodes = self._li_profile
+        r = x[0] if self.axisymmetric else np.hypot(x[0], x[1])
+        return -np.interp(r, r_nodes, i_nodes)
+
+    def commit(self) -> None:
+        """Accept the step's SOC (solved with the potentials)."""
+        if self.cathode is None:
+            return
+        d = self.cathode_dofs
+        self.soc_n.x.array[:] = self.soc.x.array
+        self.soc_max.x.array[d] = np.maximum(self.soc_max.x.array[d], self.soc.x.array[d])
+        self.soc_max.x.scatter_forward()
+        self._update_ocv()
+
+    def restore(self) -> None:
+        """Forget a rejected step's SOC."""
+        if self.cathode is not None:
+            self.soc.x.array[:] = self.soc_n.x.array
+
+    def mean_soc(self) -> float:
+        """Volume-mean cathode state of charge (2 pi r weighted in axisymmetry)."""
+        if self.cathode is None:
+            return 0.0
+        if not hasattr(self, "_soc_forms"):
+            import ufl
+
+            w = 2 * math.pi * ufl.SpatialCoordinate(self.sub)[0] if self.axisymmetric else 1.0
+            dx = ufl.Measure("dx", domain=self.sub, subdomain_data=self.cc.cell_tags)
+            tag = self.cc._cat
+            self._soc_forms = (dolfinx.fem.form(self.soc * w * dx(tag)),
+                               dolfinx.fem.form(w * dx(tag)))
+        num, den = (dolfinx.fem.assemble_scalar(f) for f in self._soc_forms)
+        return self.comm.allreduce(num, op=MPI.SUM) / self.comm.allreduce(den, op=MPI.SUM)
+
+    def state_functions(self) -> dict[str, dolfinx.fem.Function]:
+        """Submesh fields that carry state (checkpointed through the parent cells): the SOC and
+        the last solution (the next solve's initial guess)."""
+        out = {"echem_phi_e": self.cc.phi_e}
+        if self.cathode is not None:
+            out.update({"echem_psi": self.cc.psi, "cathode_soc": self.soc,
+                        "cathode_soc_n": self.soc_n, "cathode_soc_max": self.soc_max})
+        return out
+
+    def state_scalars(self) -> dict[str, float]:
+        return {"voltage": self.voltage}
+
+    def set_state_scalars(self, values: dict[str, float]) -> None:
+        self.voltage = values["voltage"]
+        self.cc.V.x.array[:] = self.voltage
+        if self.cathode is not None:
+            self._update_ocv()
