@@ -47,6 +47,8 @@ MAH_CM2 = 1.0 / 36000.0
 MA_CM2 = 0.1
 #: A galvanostatic step ends within this many volts past its voltage cut-off.
 CUTOFF_TOL = 1e-3
+#: The time step shrinks when the voltage changed by more than this within a protocol step.
+MAX_VOLTAGE_STEP = 0.05
 
 
 class CutOff(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -90,6 +92,7 @@ class Simulation:
         self.timing = {"electrochemistry": 0.0, "mechanics": 0.0, "output": 0.0}
         self._cutoff: float | None = None  # voltage cut-off of the running step
         self.echem_v_last = 0.0
+        self.dt_entry = 0.0  # time step at the start of the running protocol entry
         self._resume = None
         self._wall_before = 0.0
 
@@ -206,6 +209,9 @@ class Simulation:
         before each solve."""
         ctrl = self.ctrl
         k, tau, p0 = self.position
+        if tau == 0.0:  # (a restart inside the entry keeps the entry's)
+            self.dt_entry = ctrl.dt
+        dt_entry = self.dt_entry
         while tau < duration * (1 - 1e-12):
             dt = ctrl.next_dt(duration - tau)
             loads(tau + dt)
@@ -237,17 +243,22 @@ class Simulation:
                 continue
             self.mech.commit()
             self.volume.commit()
+            dv = 0.0
             if self.echem is not None:
                 self.echem.commit()
+                dv = abs(self.echem.voltage - self.echem_v_last) if tau > 0 else 0.0
                 self.echem_v_last = self.echem.voltage
             self.state.step_walltime.append(time.perf_counter() - w0)
             ctrl.after_success(its)
             if self.creep_increment > 0:  # keep the next creep increment near its bound
                 ctrl.dt = max(min(ctrl.dt, dt * self.creep.max_increment / self.creep_increment),
                               ctrl.dt_min)
+            if dv > MAX_VOLTAGE_STEP:  # resolve the voltage curve (within one protocol step)
+                ctrl.dt = max(min(ctrl.dt, dt * MAX_VOLTAGE_STEP / dv), ctrl.dt_min)
             tau += dt
             if self._cutoff_reached():
                 tau = duration  # the step ends at its voltage cut-off
+                ctrl.dt = max(ctrl.dt, dt_entry)  # the next step need not start tiny
             self.last_dt = dt
             self.state.t += dt
             self.state.charge += self.state.current * dt
@@ -338,6 +349,8 @@ class Simulation:
         self.history.append(row)
         o = self.case.output
         if self.fields is not None and (st.accepted % o.field_interval == 0):
+            if self.echem is not None:
+                self.echem.update_output_fields()
             self.fields.write(st.t)
             self.fields_written_at = st.t
         self.timing["output"] += time.perf_counter() - t0
@@ -501,6 +514,9 @@ class Simulation:
         pts = self.mech.QT.element.interpolation_points
         for name, expr in self.mech.output_expressions().items():
             self.fields.add_cell_scalar(name, expr, pts)
+        if self.echem is not None:
+            for name, f in self.echem.output_fields(self.cm.mesh).items():
+                self.fields.add_cell_scalar(name, f, pts)
 
     def _set_aside_damaged_fields(self, path: Path, exc: Exception) -> None:
         """A run killed outright (SIGKILL, node failure) can leave fields.h5 unreadable: keep

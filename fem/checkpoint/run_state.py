@@ -81,7 +81,7 @@ def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
         "state": asdict(st),
         "position": {"entry": sim.position[0], "tau": sim.position[1],
                      "entry_pressure": sim.position[2]},
-        "controller": {"dt": sim.ctrl.dt, "last_dt": sim.last_dt},
+        "controller": {"dt": sim.ctrl.dt, "last_dt": sim.last_dt, "dt_entry": sim.dt_entry},
         "holder": {"mode": h.mode, "p_ref": h.p_ref, "U_ref": h.U_ref},
         "mechanics": sim.mech.state_scalars(),
         "pressure": sim.pressure,
@@ -138,6 +138,7 @@ def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     sim.position = (pos["entry"], pos["tau"], pos["entry_pressure"])
     sim.ctrl.dt = meta["controller"]["dt"]
     sim.last_dt = meta["controller"]["last_dt"]
+    sim.dt_entry = meta["controller"]["dt_entry"]
     h = meta["holder"]
     sim.holder.mode, sim.holder.p_ref, sim.holder.U_ref = h["mode"], h["p_ref"], h["U_ref"]
     sim.mech.set_state_scalars(meta["mechanics"])

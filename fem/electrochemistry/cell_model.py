@@ -63,6 +63,14 @@ def extended(table: OcvTable, x: np.ndarray) -> np.ndarray:
                     np.where(x > hi, table.U[-1] + s_hi * (x - hi), u))
 
 
+def segment_slope(table: OcvTable, x: np.ndarray, upward: bool) -> np.ndarray:
+    """dU/dx of the table's segment at x (the segment above a node when ``upward``, below
+    otherwise), with the end slopes outside the table."""
+    m = np.diff(table.U) / np.diff(table.x)
+    k = np.searchsorted(table.x, x, side="right" if upward else "left") - 1
+    return m[np.clip(k, 0, len(m) - 1)]
+
+
 def _interface_z(case, lower_role: str, upper_role: str) -> float | None:
     layers = sorted(case.cell.layers, key=lambda la: la.z0)
     for a, b in zip(layers, layers[1:], strict=False):
@@ -183,15 +191,17 @@ class CellElectrochemistry:
         self.soc = dolfinx.fem.Function(Q0, name="cathode_soc")  # unknown of the step
         self.soc_n = dolfinx.fem.Function(Q0, name="cathode_soc_n")
         self.soc_max = dolfinx.fem.Function(Q0, name="cathode_soc_max")
-        self.ocv_n = dolfinx.fem.Function(Q0, name="cathode_ocv")
-        self.slope_n = dolfinx.fem.Function(Q0, name="cathode_ocv_slope")
         self.floor = dolfinx.fem.Function(Q0, name="cathode_soc_floor")
+        self.soc_star = dolfinx.fem.Function(Q0, name="cathode_soc_star")
+        self.ocv_star = dolfinx.fem.Function(Q0, name="cathode_ocv_star")
+        self.slope_star = dolfinx.fem.Function(Q0, name="cathode_ocv_slope")
         self.dt = dolfinx.fem.Constant(sub, 0.0)
-        # U(soc): the table linearised about the step's start (exact within a segment), and
-        # the irreversible tail below the floor, implicit (a discharge sees it within the step)
+        # U(soc), implicit in the step's SOC: the table's segment about soc* (re-linearised
+        # until soc ends in that segment, :meth:`_solve_linearised`) and the irreversible tail
+        # below the floor (exact; a discharge sees it within the step)
         import ufl
 
-        self.ocv = (self.ocv_n + self.slope_n * (self.soc - self.soc_n)
+        self.ocv = (self.ocv_star + self.slope_star * (self.soc - self.soc_star)
                     - TAIL_SLOPE * ufl.max_value(self.floor - self.soc, 0.0))
         cells = cell_tags.find(groups["cathode"])
         self.cathode_dofs = Q0.dofmap.list[cells, 0]
@@ -229,17 +239,10 @@ class CellElectrochemistry:
 
     # ------------------------------------------------------------------ state
     def _update_ocv(self) -> None:
-        """OCV and its slope at the start of the step, with the irreversible tail below
-        (1 - eta) soc_max."""
+        """The irreversible limit (1 - eta) soc_max of each cathode cell."""
         d = self.cathode_dofs
-        soc = self.soc_n.x.array[d]
-        h = 1e-4
-        self.ocv_n.x.array[d] = extended(self.table, soc)
-        self.slope_n.x.array[d] = (extended(self.table, soc + h)
-                                   - extended(self.table, soc - h)) / (2 * h)
         self.floor.x.array[d] = (1.0 - self.efficiency) * self.soc_max.x.array[d]
-        for f in (self.ocv_n, self.slope_n, self.floor):
-            f.x.scatter_forward()
+        self.floor.x.scatter_forward()
 
     def set_temperature(self, T: float) -> None:
         """Arrhenius conductivities and exchange currents (same activation energy, [U])."""
@@ -276,12 +279,40 @@ class CellElectrochemistry:
             self.dt.value = dt
         li_shift = mechanical_potential_shift(pressure) if self.anode is None else 0.0
         self.shift.value = li_shift + self.anode_potential(charge)
-        self.voltage = self.cc.solve(current=i_app * self.area)
+        self.voltage = self._solve_linearised(i_app)
         self._li_profile = self._profile()
         i_plate = -self._li_profile[1]
         local = float(np.max(np.abs(i_plate), initial=0.0))
         self.max_local_current = self.comm.allreduce(local, op=MPI.MAX)
         return self.voltage
+
+    def _linearise(self, at: np.ndarray, upward: bool) -> None:
+        d = self.cathode_dofs
+        self.soc_star.x.array[d] = at
+        self.ocv_star.x.array[d] = extended(self.table, at)
+        self.slope_star.x.array[d] = segment_slope(self.table, at, upward)
+        for f in (self.soc_star, self.ocv_star, self.slope_star):
+            f.x.scatter_forward()
+
+    def _solve_linearised(self, i_app: float, tol: float = 1e-5, max_passes: int = 8) -> float:
+        """Solve with the OCV table linearised about soc*, starting at the step's initial SOC,
+        and re-linearise about the new SOC until it stays within the segment (the OCV then is
+        the table's to ``tol`` volts). Usually one pass; two when a step crosses a node."""
+        if self.cathode is None:
+            return self.cc.solve(current=i_app * self.area)
+        d = self.cathode_dofs
+        at = self.soc_n.x.array[d].copy()
+        upward = i_app >= 0.0
+        for _ in range(max_passes):
+            self._linearise(at, upward)
+            v = self.cc.solve(current=i_app * self.area)
+            soc = self.soc.x.array[d]
+            lin = self.ocv_star.x.array[d] + self.slope_star.x.array[d] * (soc - at)
+            err = float(np.max(np.abs(extended(self.table, soc) - lin), initial=0.0))
+            if self.comm.allreduce(err, op=MPI.MAX) <= tol:
+                return v
+            at = soc.copy()
+        return v
 
     def _profile(self) -> tuple[np.ndarray, np.ndarray]:
         """(coordinate, anodic current density) at the Li interface nodes, all ranks, sorted
@@ -333,6 +364,31 @@ class CellElectrochemistry:
                                dolfinx.fem.form(w * dx(tag)))
         num, den = (dolfinx.fem.assemble_scalar(f) for f in self._soc_forms)
         return self.comm.allreduce(num, op=MPI.SUM) / self.comm.allreduce(den, op=MPI.SUM)
+
+    def output_fields(self, parent_mesh: dolfinx.mesh.Mesh) -> dict[str, dolfinx.fem.Function]:
+        """Cell-wise (DG0) fields on the parent (stack) mesh, refreshed by
+        :meth:`update_output_fields`: the ionic potential, the solid potential and the SOC of
+        the cathode (0 outside the separator and cathode)."""
+        Q0 = dolfinx.fem.functionspace(parent_mesh, ("DG", 0))
+        Qs = dolfinx.fem.functionspace(self.sub, ("DG", 0))
+        names = ["ionic_potential"] + (["solid_potential", "cathode_soc"]
+                                       if self.cathode is not None else [])
+        self._out = {n: dolfinx.fem.Function(Q0, name=n) for n in names}
+        self._out_sub = dolfinx.fem.Function(Qs)
+        pts = Qs.element.interpolation_points
+        self._out_expr = {"ionic_potential": dolfinx.fem.Expression(self.cc.phi_e, pts)}
+        if self.cathode is not None:
+            self._out_expr["solid_potential"] = dolfinx.fem.Expression(self.cc.phi_s_expr, pts)
+            self._out_expr["cathode_soc"] = dolfinx.fem.Expression(self.soc, pts)
+        self._out_dofs = (Q0.dofmap.list[self.parent_of, 0], Qs.dofmap.list[:, 0])
+        return self._out
+
+    def update_output_fields(self) -> None:
+        parent_dofs, sub_dofs = self._out_dofs
+        for name, f in self._out.items():
+            self._out_sub.interpolate(self._out_expr[name])
+            f.x.array[parent_dofs] = self._out_sub.x.array[sub_dofs]
+            f.x.scatter_forward()
 
     def state_functions(self) -> dict[str, dolfinx.fem.Function]:
         """Submesh fields that carry state (checkpointed through the parent cells): the SOC and
