@@ -14,9 +14,13 @@ Standalone, verified building blocks (the cell-scale coupling comes later):
 * :mod:`fem.contact.westergaard`: Westergaard's closed-form periodic contact solution.
 * :mod:`fem.contact.spreading`: spreading (constriction) resistance of one spot and of a spot
   array, FE (axisymmetric) and closed forms (physics.md 3.5).
+* :mod:`fem.contact.patch_run`: ``assb-fem run`` on a 2D patch case (:func:`run_patch_case`):
+  creeping Li on the case's rigid rough, pored separator surface
+  (:mod:`fem.contact.patch_surface`) under the protocol's stack pressure, with the interface
+  ASR and local current of the partial contact (:mod:`fem.contact.patch_ionic`).
 * :mod:`fem.contact.meshes`: graded gmsh meshes for these problems;
   :mod:`fem.contact.newton`: the SNES set-up they share.
 
 Verification: tests/test_contact_westergaard.py, tests/test_contact_spreading.py,
-tests/test_contact_creep_asperity.py.
+tests/test_contact_creep_asperity.py, tests/test_patch_run.py.
 """
