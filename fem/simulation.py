@@ -403,9 +403,13 @@ class Simulation:
         from fem.timestepping import TimeStepController
 
         self._wall0 = self._last_checkpoint = time.perf_counter()
-        if self.case.patch is not None:  # checked before anything is written
-            raise CaseError("patch", self.case.name, "interface-patch cases need the micro-scale "
-                            "contact model, which is not available yet; use `assb-fem mesh`")
+        if self.case.patch is not None:  # the micro-scale contact model (fem/contact)
+            if self._resume is not None:
+                raise CaseError("--restart", self.case.name, "patch runs have no checkpoints")
+            from fem.contact.patch_run import run_patch_case
+
+            return run_patch_case(self.case, outdir, self.comm, overwrite,
+                                  progress=self.progress_enabled)
         resume = self._resume
         if resume is None:
             rundir = RunDirectory(outdir, self.comm, overwrite)
@@ -616,9 +620,13 @@ class Simulation:
             rows = [k for k, ci in enumerate(cyc) if ci == cy]
             steps = np.diff([q[k] for k in ([rows[0] - 1] if rows[0] > 0 else []) + rows])
             q_ch, q_dis = float(steps[steps > 0].sum()), float(-steps[steps < 0].sum())
-            where = ("cathode irreversibility (Li stays plated on the Li metal)"
-                     if self.echem.anode is None else "Li_xSi electrode (not resolved)")
-            out[str(cy)] = {"charge_mAh_cm2": q_ch, "discharge_mAh_cm2": q_dis,
-                            "coulombic_efficiency": q_dis / q_ch if q_ch > 0 else float("nan"),
-                            "lost_mAh_cm2": q_ch - q_dis, "lost_to": where}
+            entry = {"charge_mAh_cm2": q_ch, "discharge_mAh_cm2": q_dis,
+                     "coulombic_efficiency": q_dis / q_ch if q_ch > 0 else float("nan"),
+                     "lost_mAh_cm2": q_ch - q_dis}
+            if self.echem.anode is None:
+                entry["lost_to"] = "cathode irreversibility (the Li stays plated on the Li metal)"
+            else:
+                entry.update(self.echem.anode_inventory(q[rows[-1]] / MAH_CM2))
+                entry["lost_to"] = "Li left in the Li_xSi anode (see the split)"
+            out[str(cy)] = entry
         return out

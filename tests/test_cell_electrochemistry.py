@@ -69,19 +69,18 @@ def test_cutoffs_end_steps_and_give_the_first_cycle_efficiency(shared_tmp):
 
 def test_coupled_solution_converges_first_order_in_dt(shared_tmp):
     """Fixed time steps 20, 10, 5 min over a 2 h charge in the fixed-gap holder: the stack
-    pressure and the Li thickness change (plating from the local current, creep, holder)
-    converge with order 1; the voltage is exact in dt at constant current (the SOC equation is
-    linear in time) and agrees to the OCV linearisation tolerance."""
+    pressure, the Li thickness change (plating from the local current, creep, holder) and the
+    voltage (through the stress shift of the Li potential, lagged one step) converge with
+    order 1."""
     p, h, v = [], [], []
     for dt in ("20 min", "10 min", "5 min"):
         sim = _run(_raw(["Charge at 1 mA/cm^2 for 2 h"], dt=dt, dt_max=dt), shared_tmp / dt)
         p.append(sim.history.column("stack_pressure_MPa")[-1])
         h.append(sim.history.column("li_thickness_change_um")[-1])
         v.append(sim.history.column("voltage_V")[-1])
-    for x in (p, h):
+    for x in (p, h, v):
         rate = np.log2(abs(x[0] - x[1]) / abs(x[1] - x[2]))
         assert 0.8 < rate < 1.3, (x, rate)
-    assert max(v) - min(v) < 5e-5, v
 
 
 def test_symmetric_cell_voltage_is_ohmic_plus_kinetic(shared_tmp):

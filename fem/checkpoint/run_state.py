@@ -86,7 +86,7 @@ def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
         "mechanics": sim.mech.state_scalars(),
         "pressure": sim.pressure,
         "volume": {"eps_cathode": sim.volume.eps_cathode, "eps_anode": sim.volume.eps_anode},
-        "echem": ({"voltage": sim.echem.voltage, "voltage_last": sim.echem_v_last}
+        "echem": (dict(sim.echem.state_scalars(), voltage_last=sim.echem_v_last)
                   if getattr(sim, "echem", None) is not None else None),
         "history": sim.history.rows,
         "fields": {"written_at": sim.fields_written_at, "meshes": sim.xdmf_meshes},
@@ -130,7 +130,7 @@ def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
             raise RestartError(f"the checkpoint lacks the electrochemistry field {name!r}")
         set_cell_values(f, local_cells(keys, arrays[key])[sim.echem.parent_of])
     if meta.get("echem"):
-        sim.echem.set_state_scalars({"voltage": meta["echem"]["voltage"]})
+        sim.echem.set_state_scalars(meta["echem"])
         sim.echem_v_last = meta["echem"]["voltage_last"]
     for k, v in meta["state"].items():
         setattr(sim.state, k, v)

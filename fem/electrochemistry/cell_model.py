@@ -94,6 +94,8 @@ class CellElectrochemistry:
         self.cathode = next((la for la in layers if la.role == "cathode"), None)
         self.anode = next((la for la in layers if la.role == "anode"), None)
         self.lis = sorted((la for la in layers if la.role == "li"), key=lambda la: la.z0)
+        self.anode_x_max = self.anode_x(0.0) if self.anode is not None else 0.0
+        self._x_pending = self.anode_x_max
         names = [self.sep.name] + ([self.cathode.name] if self.cathode else [])
         parent_cells = np.unique(np.concatenate([cm.cells(n) for n in names])).astype(np.int32)
         nloc = msh.topology.index_map(tdim).size_local
@@ -120,11 +122,12 @@ class CellElectrochemistry:
         comp = None
         if self.cathode is not None:
             comp = self._composite(sub, cell_tags, groups)
-        else:
-            counter = PlanarElectrode(Kinetics(self.i0_li), 0.0)
+        else:  # the lower Li of a symmetric cell: under the same stack pressure (same shift)
+            counter = PlanarElectrode(Kinetics(self.i0_li), self.shift)
         self.cc = ChargeConservation(
             sub, cell_tags, facet_tags, groups, kappa_separator=self.kappa, li_kinetics=li_kin,
-            cathode=comp, counter=counter, axisymmetric=cm.axisymmetric, temperature=temperature)
+            cathode=comp, counter=counter, axisymmetric=cm.axisymmetric, temperature=temperature,
+            li_potential_shift=self.shift)
         if comp is not None:
             self._add_soc_equation(cell_tags, groups)
         # equilibrium initial guess (Butler-Volmer overflows far from it)
@@ -255,15 +258,48 @@ class CellElectrochemistry:
             self.i0_c.value = CATHODE_EXCHANGE_CURRENT * f
         self.cc.T.value = T
 
-    def anode_potential(self, charge: float) -> float:
-        """Open-circuit potential of a Li_xSi electrode at its mean x (0 for Li metal)."""
-        if self.anode is None:
-            return 0.0
+    def anode_x(self, charge: float) -> float:
+        """Mean x of the Li_xSi electrode after ``charge`` C/m^2 (x0 the prelithiation)."""
         la = self.anode
         mat = self.case.materials[la.material]
         n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
-        x = mat.values.get("initial_lithiation", 0.0) + charge / (FARADAY * n_si)
-        return float(extended(TABLES["lixsi"], x))
+        return mat.values.get("initial_lithiation", 0.0) + charge / (FARADAY * n_si)
+
+    def anode_potential(self, charge: float) -> float:
+        """Open-circuit potential of a Li_xSi electrode at its mean x (0 for Li metal), with
+        the first-cycle trapping: of the Li inserted beyond the prelithiation x0, a fraction
+        1 - eta_Si stays in the Si (eta_Si: the Si half-cell first-cycle efficiency), so the
+        potential rises with ``TAIL_SLOPE`` V per unit x once x falls below
+        x_trap = (1 - eta_Si) (x_max - x0) [D]: a prelithiation reservoir x0 > x_trap keeps the
+        cell cathode-limited."""
+        if self.anode is None:
+            return 0.0
+        x = self.anode_x(charge)
+        mat = self.case.materials[self.anode.material]
+        x0 = mat.values.get("initial_lithiation", 0.0)
+        eta = mat.values.get("first_cycle_efficiency",
+                             DEFAULTS["si_first_cycle_efficiency"].value)
+        x_trap = (1.0 - eta) * max(self.anode_x_max - x0, 0.0)
+        return float(extended(TABLES["lixsi"], x)) + TAIL_SLOPE * max(x_trap - x, 0.0)
+
+    def anode_inventory(self, charge: float) -> dict[str, float]:
+        """Where the Li of a Li_xSi cell went after ``charge`` C/m^2 net (mAh/cm^2): the Li
+        left in the anode (x - x0: what the cell lost), the Li the model traps in the Si
+        (1 - eta_Si of the inserted), and the prelithiation reservoir that replaced trapped Li
+        (x0 > 0 keeps the cell cathode-limited)."""
+        la = self.anode
+        mat = self.case.materials[la.material]
+        n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
+        x0 = mat.values.get("initial_lithiation", 0.0)
+        eta = mat.values.get("first_cycle_efficiency",
+                             DEFAULTS["si_first_cycle_efficiency"].value)
+        to_mah = FARADAY * n_si / 36000.0
+        trapped = (1.0 - eta) * max(self.anode_x_max - x0, 0.0) * to_mah
+        left = (self.anode_x(charge) - x0) * to_mah
+        return {"li_left_in_anode_mAh_cm2": left, "trapped_in_si_mAh_cm2": trapped,
+                "prelithiation_used_mAh_cm2": max(trapped - left, 0.0),
+                "limited_by": "anode (Si trapping)" if left >= trapped * (1 - 1e-3) > 0
+                else "cathode"}
 
     @property
     def area(self) -> float:
@@ -278,6 +314,9 @@ class CellElectrochemistry:
         if self.cathode is not None:
             self.dt.value = dt
         li_shift = mechanical_potential_shift(pressure) if self.anode is None else 0.0
+        if self.anode is not None:  # the anode at the end of the (galvanostatic) step
+            charge = charge + i_app * dt
+            self._x_pending = max(self.anode_x_max, self.anode_x(charge))
         self.shift.value = li_shift + self.anode_potential(charge)
         self.voltage = self._solve_linearised(i_app)
         self._li_profile = self._profile()
@@ -336,7 +375,8 @@ class CellElectrochemistry:
         return -np.interp(r, r_nodes, i_nodes)
 
     def commit(self) -> None:
-        """Accept the step's SOC (solved with the potentials)."""
+        """Accept the step's SOC (solved with the potentials) and the anode's largest x."""
+        self.anode_x_max = self._x_pending
         if self.cathode is None:
             return
         d = self.cathode_dofs
@@ -400,10 +440,12 @@ class CellElectrochemistry:
         return out
 
     def state_scalars(self) -> dict[str, float]:
-        return {"voltage": self.voltage}
+        return {"voltage": self.voltage, "anode_x_max": self.anode_x_max}
 
     def set_state_scalars(self, values: dict[str, float]) -> None:
         self.voltage = values["voltage"]
+        if "anode_x_max" in values:
+            self.anode_x_max = self._x_pending = values["anode_x_max"]
         self.cc.V.x.array[:] = self.voltage
         if self.cathode is not None:
             self._update_ocv()

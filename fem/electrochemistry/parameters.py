@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Parameter] = {
         50.0, "A/m^2", "physics.md 3.3 recommendation i0,true = 5 mA/cm^2 (sweep 1-50 mA/cm^2) [D]"),
     "li_transfer_coefficient": Parameter(0.5, "1", "alpha_a = alpha_c = 0.5 (physics.md 3.3) [U]"),
     "li_molar_volume": Parameter(13.0e-6, "m^3/mol", "li.toml; Duan 2023 [P] (physics.md 4.1)"),
+    "si_first_cycle_efficiency": Parameter(
+        0.80, "1", "lab-data.md 4: Si half cell first-cycle efficiency about 80 % (the share of "
+        "the inserted Li that comes back out; the rest is trapped)"),
     "lixsi_diffusivity": Parameter(
         1e-16, "m^2/s", "physics.md 3.6 default; literature spread 1e-18 ... 1e-14 m^2/s [U]"),
     "lixsi_electronic_conductivity": Parameter(
