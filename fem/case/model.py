@@ -53,6 +53,7 @@ class Cell:
     die_wall_thickness: float = 2e-3
     die_material: str = "peek"
     die_model: str = "rigid"
+    die_friction: float = 0.0  # Coulomb coefficient of the rigid die wall (0: frictionless)
 
     @property
     def die_meshed(self) -> bool:
@@ -157,6 +158,8 @@ class MechanicsSettings:
     creep_law: str = "norton"
     creep_max_increment: float = 0.05
     platen_model: str = "rigid"
+    anode_model: str = "elastic"  # Li_xSi: "elastic" or "plastic" (J2, fem.mechanics.creep_laws)
+    anode_yield_strength: float = 0.0  # Pa; 0: the anode card's table against lithiation
 
 
 @dataclass
@@ -203,6 +206,7 @@ class Case:
     source: str
     patch: PatchSettings | None = None
     electrochemistry: bool = False
+    platen_friction: float = 0.0  # Coulomb coefficient of the platen faces (contact = coulomb)
 
     @property
     def areal_capacity(self) -> float | None:
@@ -228,6 +232,8 @@ class Case:
             "mesh": asdict(self.mesh),
             "holder": {**asdict(self.holder), "series_stiffness": self.holder.stiffness},
             "platen_contact": self.platen_contact,
+            **({"platen_friction_coefficient": self.platen_friction}
+               if self.platen_contact == "coulomb" else {}),
             "mechanics": asdict(self.mechanics),
             "temperature": self.temperature,
             "solver": asdict(self.solver),
@@ -322,7 +328,12 @@ def _resolve_cell(raw: dict, overrides: dict) -> tuple[Cell, dict[str, Material]
     cell = Cell(c["kind"], radius, layers, die.get("enabled", False),
                 to_si(die.get("clearance", "0 m"), "length", "cell.die.clearance"),
                 to_si(die.get("wall_thickness", "2 mm"), "length", "cell.die.wall_thickness"),
-                die.get("material", "peek"), die.get("model", "rigid"))
+                die.get("material", "peek"), die.get("model", "rigid"),
+                float(die.get("friction_coefficient", 0.0)))
+    if cell.die_friction > 0 and not (cell.die_enabled and cell.die_model == "rigid"):
+        raise CaseError("cell.die.friction_coefficient", die["friction_coefficient"],
+                        "wall friction needs an enabled rigid die (cell.die.enabled = true, "
+                        "model = 'rigid')")
     if cell.die_material not in bundled_names():
         raise CaseError("cell.die.material", cell.die_material,
                         f"unknown material; bundled: {', '.join(bundled_names())}")
@@ -537,6 +548,50 @@ def _warn_dubious(case: Case) -> None:
                       "(above separator fabrication pressures)", CaseWarning, stacklevel=3)
 
 
+def _platen_friction(raw: dict[str, Any]) -> float:
+    """platens.friction_coefficient: required for contact = 'coulomb', refused otherwise."""
+    pl = raw.get("platens", {})
+    contact = pl.get("contact", "bonded")
+    if contact == "coulomb":
+        if "friction_coefficient" not in pl:
+            raise CaseError("platens.friction_coefficient", None,
+                            "required for contact = 'coulomb' (a number >= 0, e.g. 0.3)")
+        return float(pl["friction_coefficient"])
+    if "friction_coefficient" in pl:
+        raise CaseError("platens.friction_coefficient", pl["friction_coefficient"],
+                        f"only used with contact = 'coulomb', not '{contact}'")
+    return 0.0
+
+
+def _check_friction_and_anode(case: Case) -> None:
+    """Cross-field rules of platen / die friction and of the plastic anode."""
+    m = case.raw.get("mechanics", {})
+    if case.mesh.dimension == "3d" and case.cell.die_friction > 0:
+        raise CaseError("cell.die.friction_coefficient", case.cell.die_friction,
+                        "die-wall friction is only implemented for mesh.dimension = "
+                        "'axisymmetric' (the 3D die wall is a frictionless penalty)")
+    if case.platen_contact == "coulomb" and case.mechanics.platen_model != "rigid":
+        raise CaseError("platens.model", case.mechanics.platen_model,
+                        "Coulomb friction needs the rigid platen model")
+    if "anode_yield_strength" in m:
+        if case.mechanics.anode_model != "plastic":
+            raise CaseError("mechanics.anode_yield_strength", m["anode_yield_strength"],
+                            "only used with mechanics.anode_model = 'plastic'")
+        case.mechanics.anode_yield_strength = to_si(m["anode_yield_strength"], "pressure",
+                                                    "mechanics.anode_yield_strength")
+    if case.mechanics.anode_model == "plastic":
+        anodes = case.cell.layers_with_role("anode")
+        if not anodes:
+            raise CaseError("mechanics.anode_model", "plastic",
+                            "needs an anode layer (cell.kind = 'silicon')")
+        mat = case.materials[anodes[0].material]
+        if (case.mechanics.anode_yield_strength == 0.0
+                and "yield_strength_vs_lithiation" not in mat.tables):
+            raise CaseError("mechanics.anode_yield_strength", None,
+                            f"material '{mat.name}' has no yield_strength_vs_lithiation table; "
+                            "give the yield strength here")
+
+
 def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
     """Resolve a schema-valid case dict into a :class:`Case` (raises CaseError)."""
     cell, materials = _resolve_cell(raw, raw.get("materials", {}))
@@ -581,6 +636,7 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
             creep_law=raw.get("mechanics", {}).get("creep_law", "norton"),
             creep_max_increment=raw.get("mechanics", {}).get("creep_max_increment", 0.05),
             platen_model=raw.get("platens", {}).get("model", "rigid"),
+            anode_model=raw.get("mechanics", {}).get("anode_model", "elastic"),
         ),
         temperature=temperature,
         protocol=protocol,
@@ -596,7 +652,9 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         source=source,
         patch=patch,
         electrochemistry=raw.get("electrochemistry", {}).get("enabled", False),
+        platen_friction=_platen_friction(raw),
     )
+    _check_friction_and_anode(case)
     if case.electrochemistry:
         _check_echem_layers(cell)
     _check_protocol(protocol, case.areal_capacity, cell.kind, case.electrochemistry)

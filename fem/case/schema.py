@@ -121,9 +121,14 @@ SCHEMA: dict[str, Any] = _obj(
                                             exclusiveMinimum=0.0),
                         "material": {"type": "string"},
                         "model": {"enum": ["rigid", "elastic"],
-                                  "description": "rigid: a frictionless rigid wall at the bore "
-                                                 "(u_r = 0, no die mesh); elastic: the PEEK die "
+                                  "description": "rigid: a rigid wall at the bore (u_r = 0, "
+                                                 "no die mesh; frictionless unless "
+                                                 "friction_coefficient); elastic: the PEEK die "
                                                  "is meshed as a body"},
+                        "friction_coefficient": {
+                            "type": "number", "minimum": 0, "maximum": 10,
+                            "description": "Coulomb friction coefficient of the rigid die wall "
+                                           "(axisymmetric only; default 0: frictionless)"},
                     },
                     description="PEEK die around the stack",
                 ),
@@ -177,8 +182,13 @@ SCHEMA: dict[str, Any] = _obj(
         ),
         "platens": _obj(
             {
-                "contact": {"enum": ["bonded", "frictionless"],
-                            "description": "condition between the stack and the platens"},
+                "contact": {"enum": ["bonded", "frictionless", "coulomb"],
+                            "description": "condition between the stack and the platens "
+                                           "(coulomb: friction, needs friction_coefficient)"},
+                "friction_coefficient": {"type": "number", "minimum": 0, "maximum": 10,
+                                         "description": "Coulomb friction coefficient mu of "
+                                                        "the platen faces (contact = "
+                                                        "'coulomb'): |t_t| <= mu p_n"},
                 "model": {"enum": ["rigid", "uniform_pressure"],
                           "description": "rigid flat platen (default) or uniform pressure "
                                          "with the mean displacement held (comparison only)"},
@@ -195,6 +205,14 @@ SCHEMA: dict[str, Any] = _obj(
                                         "maximum": 1,
                                         "description": "largest equivalent creep strain "
                                                        "increment per step before dt is cut"},
+                "anode_model": {"enum": ["elastic", "plastic"],
+                                "description": "Li_xSi anode layer: elastic (default) or J2 "
+                                               "plastic flow at the yield strength "
+                                               "(physics.md 4.3)"},
+                "anode_yield_strength": Q("pressure", "plastic anode: constant yield strength "
+                                          "(default: the anode card's yield_strength_vs_"
+                                          "lithiation table at the current x)",
+                                          exclusiveMinimum=0.0),
             },
             description="mechanics options",
         ),

@@ -334,6 +334,66 @@ class NarayanAnandCreep:
         return dp, beta, S.reshape(-1, 1)
 
 
+@dataclass
+class OverstressPlasticity:
+    """J2 plasticity of Li_xSi as a Perzyna overstress law (physics.md 4.3; Perzyna 1966,
+    Simo & Hughes 1998 sec. 2.7), used by the same radial return as Li creep::
+
+        rate = <seq/sigma_y - 1> / tau       (<x> = max(x, 0))
+
+    Backward Euler, seq = seq_tr - 3 G dp, dp = dt rate(seq), has the closed form::
+
+        dp = <seq_tr - sigma_y> / (3 G + sigma_y tau / dt),   beta = 1/(3 G + sigma_y tau/dt)
+
+    (beta on the plastic side, 0 on the elastic side). The converged stress is
+    seq = sigma_y (1 + tau dp/dt): the overstress is tau times the plastic strain rate, so for
+    steps much longer than tau (tau = 1 s; lithiation strain rates are ~1e-4 1/s) the law is the
+    rate-independent J2 return (dp = (seq_tr - sigma_y)/(3 G) as dt/tau -> inf) with a relative
+    overstress of ~1e-4. ``sigma_y`` may be changed between steps (yield strength against the
+    lithiation x, fem.mechanics.volume_change).
+    """
+
+    sigma_y: float  # Pa
+    tau: float = 1.0  # s, relaxation time of the overstress
+
+    n_state = 0
+
+    def __post_init__(self) -> None:
+        if not (self.sigma_y > 0 and self.tau > 0):
+            raise ValueError(f"invalid overstress plasticity parameters {self}")
+
+    def initial_state(self, npoints: int) -> np.ndarray:
+        return np.zeros((npoints, 0))
+
+    def rate(self, seq: np.ndarray, state: np.ndarray | None = None, T: float | None = None
+             ) -> np.ndarray:
+        """``max(seq/sigma_y - 1, 0) / tau`` (1/s)."""
+        return np.maximum(np.asarray(seq, dtype=float) / self.sigma_y - 1.0, 0.0) / self.tau
+
+    def return_map(self, seq_tr: np.ndarray, G: float, dt: float, T: float,
+                   state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = _check_inputs(seq_tr, G, dt, T)
+        with np.errstate(divide="ignore"):
+            c = 1.0 / (3.0 * G + self.sigma_y * self.tau / dt) if dt > 0 else 0.0
+        over = s - self.sigma_y
+        plastic = over > 0
+        dp = np.where(plastic, over * c, 0.0)
+        beta = np.where(plastic, c, 0.0)
+        new_state = np.zeros((s.size, 0)) if state is None else np.array(state, dtype=float, copy=True)
+        return dp, beta, new_state
+
+
+def anode_yield_strength(material, x: float, override: float = 0.0) -> float:
+    """Yield strength (Pa) of the Li_xSi anode at lithiation x: ``override`` if > 0 (the case's
+    mechanics.anode_yield_strength), else the card's ``yield_strength_vs_lithiation`` table."""
+    if override > 0:
+        return override
+    if "yield_strength_vs_lithiation" not in material.tables:
+        raise CaseError("mechanics.anode_yield_strength", None,
+                        f"material '{material.name}' has no yield_strength_vs_lithiation table")
+    return material.table("yield_strength_vs_lithiation", x)
+
+
 def creep_law_from_material(material, law: str = "norton") -> CreepLaw:
     """Build a creep law from a material card (``fem.materials.load_material("li")``).
 

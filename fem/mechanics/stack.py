@@ -114,6 +114,7 @@ class StackMechanics:
         self.sigma = self.sigma_trial
         self.creep = None
         self.P_load = dolfinx.fem.Constant(msh, 0.0)  # uniform-pressure platen only
+        self.friction = None  # Coulomb friction at rigid faces (fem.mechanics.friction)
         self._compiled = False
 
     # ------------------------------------------------------------------ set-up
@@ -142,6 +143,7 @@ class StackMechanics:
         self.F_form = dolfinx.fem.form(F)
         self.J_form = dolfinx.fem.form(J)
         self.kt_form = dolfinx.fem.form(ufl.action(ufl.action(J, self.w), self.w))
+        self.wJc_form = dolfinx.fem.form(ufl.action(ufl.action(J, self.corr), self.w))
         if self.platen == "uniform_pressure":
             self.load_form = dolfinx.fem.form(v[self.iz] * self.wt * self.ds(top))
             self.mean_form_w = dolfinx.fem.form(self.w[self.iz] * self.wt * self.ds(top))
@@ -150,13 +152,22 @@ class StackMechanics:
             self.top_area_form = dolfinx.fem.form(self.wt * self.ds(top))
         self.sigma_expr = dolfinx.fem.Expression(self.sigma, self.QT.element.interpolation_points)
         self._dirichlet()
+        self._setup_friction()
         self.A = fpetsc.create_matrix(self.J_form)
+        if self.friction is not None:
+            self.A_raw = fpetsc.create_matrix(self.J_form)
+            self.w_bc = fpetsc.create_vector(self.V)
+            with self.w_bc.localForm() as loc:
+                loc.set(0.0)
+            fpetsc.set_bc(self.w_bc, self.bcs_w)
         self.b = fpetsc.create_vector(self.V)
         self.b_full = self.b.duplicate()  # residual before the Dirichlet rows are zeroed
         self.b_w = fpetsc.create_vector(self.V)
         im = self.V.dofmap.index_map
         self.ndofs = im.size_global * self.V.dofmap.index_map_bs
         opts = default_options(self.case.solver.linear_solver, self.gdim, self.ndofs)
+        if self.friction is not None and opts.get("ksp_type") == "cg":
+            opts["ksp_type"] = "gmres"  # the friction tangent is not symmetric
         opts.update(self.case.solver.petsc_options)
         self.ksp = make_ksp(self.comm, opts)
         self._w_ready = False
@@ -170,7 +181,7 @@ class StackMechanics:
     def _dirichlet(self) -> None:
         cm, V, fdim = self.cm, self.V, self.cm.mesh.topology.dim - 1
         iz = self.iz
-        bonded = self.case.platen_contact == "bonded"
+        bonded = self.case.platen_contact == "bonded"  # "frictionless" / "coulomb": u_t free
 
         def dofs(name: str, comp: int) -> np.ndarray:
             return dolfinx.fem.locate_dofs_topological(V.sub(comp), fdim, cm.facets(name))
@@ -208,6 +219,29 @@ class StackMechanics:
             self.bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
             self.bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
 
+    def _setup_friction(self) -> None:
+        """Coulomb friction (fem.mechanics.friction) at the platens (platens.contact =
+        "coulomb") and at the rigid axisymmetric die wall (cell.die.friction_coefficient)."""
+        from fem.mechanics.friction import Friction, RigidFace
+
+        faces = []
+        lateral = tuple(i for i in range(self.gdim) if i != self.iz)
+        if self.case.platen_contact == "coulomb":
+            if self.platen != "rigid":
+                raise SolverError("Coulomb platen friction needs the rigid platen model "
+                                  "(platens.model = 'rigid')")
+            mu = self.case.platen_friction
+            faces += [(RigidFace("bottom", self.iz, -1.0, lateral), mu),
+                      (RigidFace("top", self.iz, 1.0, lateral), mu)]
+        mu_die = getattr(self.case.cell, "die_friction", 0.0)
+        if self.case.cell.die_enabled and mu_die > 0:
+            if not self.axisym:
+                raise SolverError("die-wall friction is only implemented for the axisymmetric "
+                                  "model (3D: the die wall is a frictionless penalty)")
+            faces.append((RigidFace("outer", 0, 1.0, (self.iz,)), mu_die))
+        if faces:
+            self.friction = Friction(self, faces)
+
     def _rigid_motion_pins(self) -> list[tuple[np.ndarray, int]]:
         """3D sectors wider than 90 degrees between frictionless platens: the symmetry planes
         leave lateral rigid motions free. Pin them where the exact (axisymmetric) solution
@@ -236,11 +270,18 @@ class StackMechanics:
             loc.set(0.0)
         fpetsc.assemble_vector(self.b, self.F_form)
         self.b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        if self.friction is not None:
+            self.friction.evaluate(self.b, self.du)
 
     def _assemble_jacobian(self) -> None:
         self.A.zeroEntries()
         fpetsc.assemble_matrix(self.A, self.J_form, bcs=self.bcs0)
         self.A.assemble()
+        if self.friction is not None:  # the friction rows need the unconstrained Jacobian
+            self.A_raw.zeroEntries()
+            fpetsc.assemble_matrix(self.A_raw, self.J_form)
+            self.A_raw.assemble()
+            self.friction.assemble(self.A_raw, self.A)
         self.ksp.setOperators(self.A)
 
     def _solve(self, rhs: PETSc.Vec, out: dolfinx.fem.Function) -> None:
@@ -260,6 +301,8 @@ class StackMechanics:
             fpetsc.assemble_vector(self.b_w, self.load_form)
             self.b_w.scale(-1.0)
         self.b_w.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        if self.friction is not None:
+            self.friction.lift(self.b_w, self.w_bc)
         fpetsc.set_bc(self.b_w, self.bcs_w)
         self._solve(self.b_w, self.w)
         self._w_ready = True
@@ -288,6 +331,8 @@ class StackMechanics:
             self.P_load.value = self.X
         if not self._w_ready:
             self._update_local()
+            if self.friction is not None:
+                self._assemble_residual()  # the friction state (stick / slip, N) for the tangent
             self._assemble_jacobian()
             self._solve_platen_mode()
         residuals: list[float] = []
@@ -317,6 +362,12 @@ class StackMechanics:
             self._solve(self.b, self.corr)
             if self.platen == "rigid":
                 dp_dX = -self._scalar(self.kt_form) / self.area
+                if self.friction is not None:
+                    # non-symmetric tangent: w^T K corr no longer vanishes, so the pressure
+                    # after the correction is p - w^T K corr / A (exact bordering again)
+                    wv, cv = self.w.x.petsc_vec, self.corr.x.petsc_vec
+                    dp_dX -= self.friction.bilinear(wv, wv) / self.area
+                    p -= (self._scalar(self.wJc_form) + self.friction.bilinear(wv, cv)) / self.area
                 dX = self.holder.increment(p, U, dp_dX)
             else:  # X = P: p changes one to one, U by the mean of w and of the correction
                 dU_dX = self._mean_top(self.mean_form_w)
@@ -326,9 +377,29 @@ class StackMechanics:
                 self.P_load.value = self.X + dX
             self.du.x.array[:] += self.corr.x.array + dX * self.w.x.array
             self.X += dX
+            if self.friction is not None:
+                self._friction_line_search(rnorm, dX)
         raise NewtonFailure(
             f"Newton did not converge in {max_it} iterations (residual history "
             + ", ".join(f"{r:.3e}" for r in residuals) + ")", residuals)
+
+    def _friction_line_search(self, rnorm: float, dX: float, max_cuts: int = 6) -> None:
+        """Backtracking on the residual norm after a full Newton update (friction only): a
+        stick / slip switch can make the full step overshoot (the stick stiffness is far above
+        the structure's), so halve the update until the residual does not grow."""
+        step = self.corr.x.array + dX * self.w.x.array
+        alpha = 1.0
+        for _ in range(max_cuts):
+            self._update_local()
+            self._assemble_residual()
+            fpetsc.set_bc(self.b, self.bcs0)
+            if not rnorm > 0 or self.b.norm() <= rnorm:
+                return
+            alpha *= 0.5
+            self.du.x.array[:] -= alpha * step
+            self.X -= alpha * dX
+            if self.platen == "uniform_pressure":
+                self.P_load.value = self.X
 
     # ------------------------------------------------------------------ time step bookkeeping
     def begin_step(self, ratio: float) -> None:
@@ -345,6 +416,8 @@ class StackMechanics:
         self.sigma_n.x.scatter_forward()
         if self.creep is not None:
             self.creep.commit(self)
+        if self.friction is not None:
+            self.friction.commit()
         self.eigen_total.x.array[:] += self.deigen.x.array
         self.u.x.array[:] += self.du.x.array
         if self.platen == "rigid":
@@ -385,8 +458,11 @@ class StackMechanics:
     # ------------------------------------------------------------------ checkpoint state
     def state_functions(self) -> dict[str, dolfinx.fem.Function]:
         """The fields that carry the state from one step to the next (checkpointed)."""
-        return {"u": self.u, "du_n": self.du_n, "sigma_n": self.sigma_n,
-                "eigen_total": self.eigen_total}
+        out = {"u": self.u, "du_n": self.du_n, "sigma_n": self.sigma_n,
+               "eigen_total": self.eigen_total}
+        if self.friction is not None:
+            out.update(self.friction.state_functions())
+        return out
 
     def state_scalars(self) -> dict[str, float | None]:
         """Platen displacement, last pressure and the predictor's platen increment."""

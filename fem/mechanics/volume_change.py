@@ -80,16 +80,23 @@ class VolumeChange:
         f = mat.table("volume_change_vs_soc", soc) if "volume_change_vs_soc" in mat.tables else soc
         return f * mat["volume_change_full_charge"] * mat["active_volume_fraction"] / 3.0
 
+    def anode_lithiation(self, charge: float) -> float:
+        """Lithiation x (Li per Si) of the Li_xSi layer after ``charge`` C/m^2."""
+        la = self.anodes[0][0]
+        mat = self.case.materials[la.material]
+        n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
+        x0 = mat.values.get("initial_lithiation", 0.0)
+        return max(x0 + charge / (FARADAY * n_si), 0.0)
+
     def anode_strain(self, charge: float) -> float:
         """Isotropic strain of the Li_xSi layer relative to its as-pressed state."""
         if not self.anodes:
             return 0.0
         la = self.anodes[0][0]
         mat = self.case.materials[la.material]
-        n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
         ratio = mat["li_partial_molar_volume"] * mat["density"] / mat["molar_mass"]
         x0 = mat.values.get("initial_lithiation", 0.0)
-        x = max(x0 + charge / (FARADAY * n_si), 0.0)
+        x = self.anode_lithiation(charge)
         return ((1 + ratio * x) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
 
     def step(self, i_app: float, dt: float, charge_after: float) -> None:
@@ -108,6 +115,13 @@ class VolumeChange:
         for _, cells in self.cathodes:
             self._set(cells, None, (eps_c - self.eps_cathode) / (1 + self.eps_cathode))
         eps_a = self.anode_strain(charge_after)
+        law = getattr(self.mech, "anode_plasticity", None)
+        if law is not None and self.anodes:  # plastic Li_xSi: yield strength at the new x
+            from fem.mechanics.creep_laws import anode_yield_strength
+
+            mat = self.case.materials[self.anodes[0][0].material]
+            law.sigma_y = anode_yield_strength(mat, self.anode_lithiation(charge_after),
+                                               self.case.mechanics.anode_yield_strength)
         for _, cells in self.anodes:
             self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
         self.mech.deigen.x.scatter_forward()
