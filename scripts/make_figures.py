@@ -6,6 +6,9 @@
 * docs/verification/*.png       scripts/verification_figures.py
 * docs/validation/*.png (+ table) scripts/validation/mechanics_validation.py
   (the calibrations behind the case files: scripts/validation/calibrate_*.py, run by hand)
+* docs/figures/contact_hold.png   scripts/validation/contact_hold.py
+* docs/figures/electrochemistry_cycle.png  scripts/validation/electrochemistry_figures.py
+  (the numbers of docs/validation/electrochemistry.json: electrochemistry_validation.py)
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ["scripts/plot_geometries.py", "scripts/verification_figures.py",
-           "scripts/validation/mechanics_validation.py"]
+           "scripts/validation/mechanics_validation.py", "scripts/validation/contact_hold.py",
+           "scripts/validation/electrochemistry_figures.py"]
 
 
 def main() -> None:

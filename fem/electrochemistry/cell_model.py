@@ -296,10 +296,12 @@ class CellElectrochemistry:
         to_mah = FARADAY * n_si / 36000.0
         trapped = (1.0 - eta) * max(self.anode_x_max - x0, 0.0) * to_mah
         left = (self.anode_x(charge) - x0) * to_mah
+        reservoir = x0 * to_mah
+        short_of = max(trapped - left, 0.0)  # trapped Li that came from the reservoir
         return {"li_left_in_anode_mAh_cm2": left, "trapped_in_si_mAh_cm2": trapped,
-                "prelithiation_used_mAh_cm2": max(trapped - left, 0.0),
-                "limited_by": "anode (Si trapping)" if left >= trapped * (1 - 1e-3) > 0
-                else "cathode"}
+                "prelithiation_used_mAh_cm2": min(short_of, reservoir),
+                "limited_by": ("anode (Si trapping)" if short_of >= reservoir - 1e-6
+                               and trapped > 0 else "cathode")}
 
     @property
     def area(self) -> float:
