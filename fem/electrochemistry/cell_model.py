@@ -43,8 +43,11 @@ from fem.electrochemistry.parameters import DEFAULTS
 from fem.electrochemistry.potential import ChargeConservation, CompositeElectrode, PlanarElectrode
 
 #: OCV drop (V per unit SOC) below the reversible limit of the first charge [D: a steep tail
-#: that ends a discharge at its cut-off; 1 V per 2 % of capacity].
+#: that ends a discharge at its cut-off; 1 V per 2 % of capacity] ...
 TAIL_SLOPE = 50.0
+#: ... capped at this drop (V), so that a fully lithiated region cannot drive absurd internal
+#: currents (its OCV stays above U(floor) - TAIL_MAX; discharge cut-offs lie well within)
+TAIL_MAX = 1.5
 #: Active-material OCV table of each cathode card.
 CATHODE_TABLES = {"ncm811_composite": "ncm811", "lco_composite": "lco"}
 #: Radius of the cathode active particles (m) and their exchange current density (A/m^2).
@@ -205,7 +208,8 @@ class CellElectrochemistry:
         import ufl
 
         self.ocv = (self.ocv_star + self.slope_star * (self.soc - self.soc_star)
-                    - TAIL_SLOPE * ufl.max_value(self.floor - self.soc, 0.0))
+                    - TAIL_SLOPE * ufl.min_value(ufl.max_value(self.floor - self.soc, 0.0),
+                                                 TAIL_MAX / TAIL_SLOPE))
         cells = cell_tags.find(groups["cathode"])
         self.cathode_dofs = Q0.dofmap.list[cells, 0]
         nloc = sub.topology.index_map(sub.topology.dim).size_local
@@ -280,7 +284,8 @@ class CellElectrochemistry:
         eta = mat.values.get("first_cycle_efficiency",
                              DEFAULTS["si_first_cycle_efficiency"].value)
         x_trap = (1.0 - eta) * max(self.anode_x_max - x0, 0.0)
-        return float(extended(TABLES["lixsi"], x)) + TAIL_SLOPE * max(x_trap - x, 0.0)
+        return float(extended(TABLES["lixsi"], x)) + min(TAIL_SLOPE * max(x_trap - x, 0.0),
+                                                          TAIL_MAX)
 
     def anode_inventory(self, charge: float) -> dict[str, float]:
         """Where the Li of a Li_xSi cell went after ``charge`` C/m^2 net (mAh/cm^2): the Li
