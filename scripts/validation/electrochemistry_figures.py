@@ -45,12 +45,13 @@ def main() -> None:
         "LiCoO2 | Li1Si, 75 MPa (coupled)": run("lco_li1si", [], tmp / "lco"),
     }
     fig, (ax_v, ax_p) = plt.subplots(2, 1, figsize=(7.5, 7), sharex=True)
-    for label, h in runs.items():
+    styles = ["C0-", "k--", "C1-", "C2-"]  # one style per run in both panels
+    for (label, h), style in zip(runs.items(), styles, strict=True):
         t = [x / 3600 for x in h["time_s"]]
         if "voltage_V" in h:
-            ax_v.plot(t, h["voltage_V"], label=label)
-        if "lco" not in label.lower():
-            ax_p.plot(t, h["stack_pressure_MPa"], label=label)
+            ax_v.plot(t, h["voltage_V"], style, label=label)
+        if "75 MPa" not in label:  # the Si cell runs at a constant 75 MPa
+            ax_p.plot(t, h["stack_pressure_MPa"], style, label=label)
     ax_v.set_ylabel("cell voltage (V)")
     ax_v.legend(fontsize="small")
     ax_p.set_ylabel("stack pressure (MPa)")
