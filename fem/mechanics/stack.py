@@ -169,7 +169,7 @@ class StackMechanics:
         if self.friction is not None and opts.get("ksp_type") == "cg":
             opts["ksp_type"] = "gmres"  # the friction tangent is not symmetric
         opts.update(self.case.solver.petsc_options)
-        self.ksp = make_ksp(self.comm, opts)
+        self.ksp = make_ksp(self.comm, opts, A=self.A, V=self.V)
         self._w_ready = False
         self._compiled = True
 
