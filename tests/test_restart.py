@@ -205,7 +205,7 @@ def test_killed_run_restarts_on_other_rank_counts(tmp_path, ranks, sig, restart_
     ref = subprocess.run([str(ROOT / ".venv/bin/mpirun"), "-n", str(ranks),
                           str(ROOT / ".venv/bin/assb-fem"), "run", str(case), "-o",
                           str(tmp_path / "ref"), "--no-progress"],
-                         env=clean_env(), capture_output=True, text=True)
+                         env=clean_env(), capture_output=True, text=True, timeout=300)
     assert ref.returncode == 0, ref.stderr
     proc = _start(case, tmp_path / "out", ranks)
     _wait_rows(tmp_path, 40, proc)
@@ -218,7 +218,7 @@ def test_killed_run_restarts_on_other_rank_counts(tmp_path, ranks, sig, restart_
     res = subprocess.run([str(ROOT / ".venv/bin/mpirun"), "-n", str(restart_ranks),
                           str(ROOT / ".venv/bin/assb-fem"), "run", "--restart",
                           str(tmp_path / "out"), "--no-progress"],
-                         env=clean_env(), capture_output=True, text=True)
+                         env=clean_env(), capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "restart 1 from ckpt-" in res.stderr and "Traceback" not in res.stderr
     out = tmp_path / "out"
@@ -229,3 +229,18 @@ def test_killed_run_restarts_on_other_rank_counts(tmp_path, ranks, sig, restart_
     assert _fields_error(_final_fields(tmp_path / "ref"), _final_fields(out)) < tol
     assert not list(tmp_path.glob(".out.partial-*"))
     assert (out / "fields.xdmf").is_file() and (out / "fields.h5").is_file()
+
+
+def test_unreadable_fields_file_is_set_aside(shared_tmp, comm):
+    """A run killed outright can leave fields.xdmf empty: the restart keeps it as
+    fields.damaged-1.* and writes the fields from the restart on into a new file (on every rank
+    alike: no rank may be left in a collective open)."""
+    with pytest.raises(Interrupted):
+        _StopAfter(load_case_dict(_raw()), comm, progress=False).run(shared_tmp / "out")
+    kept = shared_tmp / "out.interrupted"
+    if comm.rank == 0:
+        (kept / "fields.xdmf").write_text("")
+    comm.barrier()
+    out = Simulation.from_checkpoint(kept, comm, progress=False).run("-")
+    assert (out / "fields.damaged-1.xdmf").is_file() and (out / "fields.xdmf").stat().st_size > 0
+    assert len(read_history(out / "history.csv")["time_s"]) > _StopAfter.stop_at + 1

@@ -51,9 +51,15 @@ class FieldWriter:
                 self.xdmf.write_meshtags(cell_tags, mesh.geometry)
         else:
             name, t_start = self.meshes[-1]
-            if mesh.comm.rank == 0:
-                trim_xdmf(self.path, t_start)
-            mesh.comm.barrier()
+            problem = None
+            if mesh.comm.rank == 0:  # a run killed outright can leave it empty or cut short
+                try:
+                    trim_xdmf(self.path, t_start)
+                except Exception as exc:  # noqa: BLE001 - any unreadable file: set it aside
+                    problem = f"{self.path.name}: {exc}"
+            problem = mesh.comm.bcast(problem, root=0)
+            if problem is not None:  # on every rank, before any collective open
+                raise RuntimeError(f"cannot continue {problem}")
             self.xdmf = dolfinx.io.XDMFFile(mesh.comm, str(path), "a")
             old, mesh.name = mesh.name, name
             try:
