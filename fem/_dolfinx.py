@@ -22,4 +22,28 @@ import dolfinx.mesh  # noqa: E402,F401
 from mpi4py import MPI  # noqa: E402
 from petsc4py import PETSc  # noqa: E402
 
-__all__ = ["MPI", "PETSc", "dolfinx"]
+__all__ = ["MPI", "PETSc", "dolfinx", "release_form_caches"]
+
+
+def release_form_caches() -> None:
+    """Drop what UFL's form transformations keep alive between forms.
+
+    UFL's rule sets dispatch through ``functools.singledispatchmethod``, which in Python
+    3.12.x / 3.13.0-3.13.1 caches each bound method in a ``WeakKeyDictionary`` whose value
+    refers back to its key: the entry never dies, and with it the Functions, spaces and meshes
+    (and their MPI communicators) that the rule set saw. Many simulations in one process (tests,
+    notebooks) then run out of MPI communicators (MPICH aborts with MPI_ERR_OTHER, exit code
+    15). Clearing the caches is safe at any time: they only memoise bound methods."""
+    import functools
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("ufl") or module is None:
+            continue
+        for obj in list(vars(module).values()):
+            if not isinstance(obj, type) or not obj.__module__.startswith("ufl"):
+                continue
+            for attr in vars(obj).values():
+                cache = getattr(attr, "_method_cache", None)
+                if isinstance(attr, functools.singledispatchmethod) and cache is not None:
+                    cache.clear()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fem._dolfinx import MPI
+from fem._dolfinx import MPI, release_form_caches
 from fem.case.model import Case
 from fem.checkpoint import CheckpointStore, find_restart_folder
 from fem.checkpoint.cellwise import MeshKeys
@@ -490,6 +490,15 @@ class Simulation:
         finally:
             for sig, h in previous_handlers.items():
                 signal.signal(sig, h)
+            self.close()
+
+    def close(self) -> None:
+        """Free the solvers' PETSc objects and UFL's form caches (collective; the run's outputs
+        are complete before). A process that runs many simulations (tests, notebooks, in-process
+        sweeps) otherwise runs out of MPI communicators."""
+        if getattr(self, "mech", None) is not None:
+            self.mech.close()
+        release_form_caches()
 
     def _history_columns(self) -> list[str]:
         cols = ["li_thickness_change_um", "li_separator_pressure_MPa", "max_creep_strain"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import gc
 import os
 from pathlib import Path
 
 import pytest
 
 import fem._dolfinx  # noqa: F401  (must precede any dolfinx import)
-from fem._dolfinx import MPI
+from fem._dolfinx import MPI, PETSc, release_form_caches
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,6 +38,17 @@ BASE_CASE = {
     "solver": {"dt_initial": "5 min", "dt_max": "30 min"},
     "output": {"plots": True},
 }
+
+
+@pytest.fixture(autouse=True)
+def _free_mpi_resources():
+    """After each test, free what its solvers and forms left behind (collective; every rank
+    runs the same tests): MPICH has about 2000 communicators per process, and a full pass
+    under mpirun otherwise exhausts them (abort with MPI_ERR_OTHER, exit code 15)."""
+    yield
+    release_form_caches()
+    gc.collect()
+    PETSc.garbage_cleanup(MPI.COMM_WORLD)
 
 
 @pytest.fixture

@@ -76,10 +76,7 @@ def _fields_error(a: dict, b: dict) -> float:
 
 
 @pytest.mark.parametrize(("law", "echem"), [
-    ("norton", False), ("narayan_anand", False),
-    # under the full mpirun -n 2 pass a rank exits with code 15 in the test after this one
-    # (not understood; see test_truncated_checkpoint_falls_back_to_the_previous)
-    pytest.param("norton", True, marks=serial_only("see the comment above"))])
+    ("norton", False), ("narayan_anand", False), ("norton", True)])
 def test_restart_equals_uninterrupted_run(shared_tmp, comm, law, echem):
     """Same rank count: history and final fields (displacement, stress, creep state, moved
     mesh, cathode SOC and potentials) of the restarted run equal the uninterrupted run's to
@@ -101,8 +98,6 @@ def test_restart_equals_uninterrupted_run(shared_tmp, comm, law, echem):
         assert '"restarts": 1' in summary and '"status": "completed"' in summary
 
 
-@serial_only("in the full mpirun -n 2 pass rank 0 exits with code 15 in this test (it passes "
-             "under mpirun -n 2 alone); not understood yet, so it runs in the serial pass only")
 def test_truncated_checkpoint_falls_back_to_the_previous(shared_tmp, comm, capsys):
     """Checkpoints every 2 steps, stopped after step 7 (checkpoints 6 and 7): the newest is
     cut in half, the restart reports it, continues from 6, and the result is unchanged."""

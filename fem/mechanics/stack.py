@@ -177,6 +177,23 @@ class StackMechanics:
         if not self._compiled:
             self._compile()
 
+    def close(self) -> None:
+        """Destroy the PETSc solver, matrices and vectors now (collective). Left to the
+        garbage collector, parallel PETSc objects (and the MPI communicators that MUMPS holds)
+        outlive the run: many runs in one process then exhaust MPICH's communicators."""
+        if not self._compiled:
+            return
+        for name in ("ksp", "A", "A_raw", "b", "b_full", "b_w", "w_bc"):
+            obj = getattr(self, name, None)
+            if obj is not None:
+                obj.destroy()
+                setattr(self, name, None)
+        jf = getattr(self.friction, "Jf", None) if self.friction is not None else None
+        if jf is not None:
+            jf.destroy()
+            self.friction.Jf = None
+        self._compiled = False
+
     # ------------------------------------------------------------------ boundary conditions
     def _dirichlet(self) -> None:
         cm, V, fdim = self.cm, self.V, self.cm.mesh.topology.dim - 1
