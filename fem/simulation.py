@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fem._dolfinx import MPI, release_form_caches
-from fem.case.model import Case
+from fem._dolfinx import MPI, dolfinx, release_form_caches
+from fem.case.model import FARADAY, Case
 from fem.checkpoint import CheckpointStore, find_restart_folder
 from fem.checkpoint.cellwise import MeshKeys
 from fem.checkpoint.run_state import capture, restore
@@ -45,6 +45,9 @@ from fem.protocol.steps import (
 #: mAh/cm^2 per C/m^2 and mA/cm^2 per A/m^2.
 MAH_CM2 = 1.0 / 36000.0
 MA_CM2 = 0.1
+#: History columns of the interface model (fem.interface.stations.InterfaceStations.scalars).
+INTERFACE_COLUMNS = ["contact_fraction", "min_contact_fraction", "min_void_margin",
+                     "focused_current_density_mA_cm2", "extrusion_depth_um"]
 #: A galvanostatic step ends within this many volts past its voltage cut-off.
 CUTOFF_TOL = 1e-3
 #: The time step shrinks when the voltage changed by more than this within a protocol step.
@@ -150,12 +153,77 @@ class Simulation:
         else:
             self.volume = VolumeChange(self.mech, c)
         self.mech.setup()
+        self._setup_interface()
         self.li_probe = LiThickness(self.mech, c)
         self.interface_probe = InterfacePressure(self.mech, c)
         ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
         self.log.info(f"case {c.name}: {ncells} cells, {self.mech.ndofs} displacement unknowns, "
                       f"{self.comm.size} rank(s), set-up {time.perf_counter() - t0:.1f} s")
         self.mesh_info = {"cells": ncells, "displacement_dofs": self.mech.ndofs}
+
+    def _setup_interface(self) -> None:
+        """The reduced Li | separator interface model and the short criterion (fem.interface)."""
+        from fem.interface.contact_state import InterfaceParameters
+        from fem.interface.parameters import DEFAULTS
+        from fem.interface.short_circuit import ShortCriterion
+        from fem.interface.stations import InterfaceStations
+
+        self.stations = self.short_criterion = None
+        self.short = None
+        c = self.case
+        if c.interface is None or not c.interface.enabled:
+            return
+        li = c.materials[next(la for la in c.cell.layers if la.role == "li").material]
+        values = {k: p.value for k, p in DEFAULTS.items()}
+        values.update(c.interface.overrides)
+        values.update(self._interface_resistances())
+        params = InterfaceParameters(
+            creep_exponent=li["creep_exponent"], creep_reference_stress=li["creep_reference_stress"],
+            creep_activation_energy=li["creep_activation_energy"],
+            creep_reference_temperature=li["creep_reference_temperature"],
+            li_molar_volume=li["molar_volume"], **values)
+        stations = InterfaceStations(self.mech, c, params)
+        if not stations.active:
+            return
+        self.stations = stations
+        sep = next(la for la in c.cell.layers if la.role == "separator")
+        self.short_criterion = ShortCriterion(stations, sep.thickness)
+
+    def _interface_resistances(self) -> dict[str, float]:
+        """Area-specific separator resistance L / kappa (card conductivity) and charge-transfer
+        resistance R T / (F i0) at full contact (physics.md 3.3, linearised Butler-Volmer with
+        alpha = 0.5) for the current share of the interface model."""
+        from fem.electrochemistry.parameters import DEFAULTS as ECHEM
+        from fem.interface.contact_state import GAS_CONSTANT
+
+        c = self.case
+        sep = next(la for la in c.cell.layers if la.role == "separator")
+        mat = c.materials[sep.material]
+        kappa = (mat["ionic_conductivity"] if "ionic_conductivity" in mat.values
+                 else ECHEM["lpscl_ionic_conductivity"].value)
+        i0 = ECHEM["li_exchange_current_density"].value
+        return {"separator_resistance": sep.thickness / kappa,
+                "charge_transfer_resistance": GAS_CONSTANT * c.temperature / (FARADAY * i0)}
+
+    def _advance_interface(self, dt: float) -> None:
+        if self.stations is not None:
+            self.stations.advance(self.volume.current_density, self.state.current, dt,
+                                  self.state.temperature)
+            self.stations.commit()
+
+    def _check_short(self, entry: ProtocolEntry) -> None:
+        """The terminator: stop after the step on which a short is predicted (collective)."""
+        if self.short_criterion is None:
+            return
+        found = self.short_criterion.check(self.state.accepted, entry, self.state.t,
+                                           self.state.current)
+        if found is not None and self.case.interface.stop_on_short:
+            from fem.interface.short_circuit import ShortPredicted
+
+            raise ShortPredicted(found)
+        if found is not None and self.short is None:
+            self.short = found  # reported, the run goes on
+            self.log.warning(found.message())
 
     # ------------------------------------------------------------------ one step
     def _solve_step(self, dt: float) -> int:
@@ -243,6 +311,7 @@ class Simulation:
                 continue
             self.mech.commit()
             self.volume.commit()
+            self._advance_interface(dt)
             dv = 0.0
             if self.echem is not None:
                 self.echem.commit()
@@ -267,6 +336,7 @@ class Simulation:
             self.position = (k, tau, p0)
             self._record(entry, dt, its)
             self.progress.update(dt, entry.step.text)
+            self._check_short(entry)
             self._maybe_checkpoint()
             self._check_signal(entry)
 
@@ -341,6 +411,8 @@ class Simulation:
             "max_creep_strain": self.creep.max_total() if self.creep is not None else 0.0,
             "step_label": entry.step.text,
         }
+        if self.stations is not None:
+            row.update(self.stations.scalars())
         if self.echem is not None:
             row["voltage_V"] = self.echem.voltage
             row["max_local_current_density_mA_cm2"] = self.echem.max_local_current * MA_CM2
@@ -351,6 +423,7 @@ class Simulation:
         if self.fields is not None and (st.accepted % o.field_interval == 0):
             if self.echem is not None:
                 self.echem.update_output_fields()
+            self._update_interface_fields()
             self.fields.write(st.t)
             self.fields_written_at = st.t
         self.timing["output"] += time.perf_counter() - t0
@@ -443,12 +516,7 @@ class Simulation:
                 self._restore(resume)
             else:
                 self._initial_state()
-            for k, entry in enumerate(c.protocol):
-                if k < self.position[0]:
-                    continue
-                self.log.debug(f"step {entry.index}: {entry.step.text}")
-                self._run_entry(k, entry)
-            self.position = (len(c.protocol), 0.0, self.pressure)
+            self._run_protocol()
             self._write_checkpoint("end of the protocol")
             self.progress.close()
             self.history.close()
@@ -500,8 +568,26 @@ class Simulation:
             self.mech.close()
         release_form_caches()
 
+    def _run_protocol(self) -> None:
+        """Every protocol entry from the current position on, or up to a predicted short."""
+        from fem.interface.short_circuit import ShortPredicted
+
+        c = self.case
+        try:
+            for k, entry in enumerate(c.protocol):
+                if k < self.position[0]:
+                    continue
+                self.log.debug(f"step {entry.index}: {entry.step.text}")
+                self._run_entry(k, entry)
+        except ShortPredicted as sp:
+            self.short = sp.prediction
+            self.log.warning(f"{sp.prediction.message()}; the run stops here")
+        self.position = (len(c.protocol), 0.0, self.pressure)  # the run is over either way
+
     def _history_columns(self) -> list[str]:
         cols = ["li_thickness_change_um", "li_separator_pressure_MPa", "max_creep_strain"]
+        if self.stations is not None:
+            cols += INTERFACE_COLUMNS
         if self.echem is not None:
             cols += ["voltage_V", "max_local_current_density_mA_cm2", "cathode_soc"]
         return cols
@@ -530,6 +616,19 @@ class Simulation:
         if self.echem is not None:
             for name, f in self.echem.output_fields(self.cm.mesh).items():
                 self.fields.add_cell_scalar(name, f, pts)
+        self.interface_fields = {}
+        if self.stations is not None:  # SI: 1, 1, A/m^2, m; zero off the interfaces
+            Q0 = dolfinx.fem.functionspace(self.cm.mesh, ("DG", 0))
+            for name in ("contact_fraction", "void_margin", "focused_current_density",
+                         "extrusion_depth"):
+                f = self.interface_fields[name] = dolfinx.fem.Function(Q0, name=name)
+                self.fields.add_cell_scalar(name, f, pts)
+
+    def _update_interface_fields(self) -> None:
+        for name, f in getattr(self, "interface_fields", {}).items():
+            n = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_local
+            f.x.array[f.function_space.dofmap.list[:n, 0]] = self.stations.cell_values(name, n)
+            f.x.scatter_forward()
 
     def _set_aside_damaged_fields(self, path: Path, exc: Exception) -> None:
         """A run killed outright (SIGKILL, node failure) can leave fields.h5 unreadable: keep
@@ -558,6 +657,9 @@ class Simulation:
                               f"failed: {exc}") from None
         self.mech.commit()
         self.volume.commit()
+        if self.stations is not None:
+            self.stations.initialise()
+            self._advance_interface(0.0)
         if self.echem is not None:
             self.echem.commit()
             self.echem_v_last = self.echem.voltage
@@ -615,6 +717,37 @@ class Simulation:
         }
         if self.echem is not None:
             out["results"]["lithium_inventory"] = self._inventory(cycles)
+        if self.stations is not None:
+            out["results"].update(self._short_summary())
+            if self.short is not None and c.interface.stop_on_short:
+                out["status"] = "short_predicted"
+        return out
+
+    def _short_summary(self) -> dict:
+        """The predicted short (or None) and, for a protocol with a CCD ramp, the critical
+        current density: the level on which the short came, else a lower bound."""
+        h = self.history
+        out = {"short": self.short.as_dict() if self.short is not None else None,
+               "min_contact_fraction": min(h.column("min_contact_fraction")),
+               "min_void_margin": min(h.column("min_void_margin")),
+               "max_focused_current_density_mA_cm2":
+                   max(h.column("focused_current_density_mA_cm2")),
+               "max_extrusion_depth_um": max(h.column("extrusion_depth_um"))}
+        levels = [e.step.ccd_level for e in self.case.protocol
+                  if getattr(e.step, "ccd_level", None) is not None]
+        if levels:
+            ccd = lower = None
+            if self.short is not None:
+                step = self.case.protocol[self.short.protocol_step].step
+                ccd = getattr(step, "ccd_level", None)
+            if ccd is None:
+                done = {lab for lab in h.column("step_label")}
+                reached = [e.step.ccd_level for e in self.case.protocol
+                           if getattr(e.step, "ccd_level", None) is not None
+                           and e.step.text in done]
+                lower = max(reached) * MA_CM2 if reached else None
+            out["ccd_mA_cm2"] = ccd * MA_CM2 if ccd is not None else None
+            out["ccd_lower_bound_mA_cm2"] = lower
         return out
 
     def _inventory(self, cycles: list[int]) -> dict[str, dict[str, float]]:

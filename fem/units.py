@@ -37,6 +37,7 @@ DIMENSIONS: dict[str, str] = {
     "molar_mass": "[mass] / [substance]",
     "strain_rate": "1 / [time]",
     "area": "[length] ** 2",
+    "diffusivity": "[length] ** 2 / [time]",
     "dimensionless": "",
 }
 
@@ -61,6 +62,7 @@ EXAMPLES: dict[str, str] = {
     "molar_mass": '"28.0855 g/mol"',
     "strain_rate": '"7.73e-3 1/s"',
     "area": '"0.785 cm^2"',
+    "diffusivity": '"1e-14 m^2/s"',
     "dimensionless": '"0.38"',
 }
 

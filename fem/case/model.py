@@ -186,6 +186,16 @@ class OutputSettings:
 
 
 @dataclass
+class InterfaceSettings:
+    """The reduced Li | separator interface model (fem.interface): on or off, whether a
+    predicted short stops the run, and the parameters the case overrides (SI)."""
+
+    enabled: bool = True
+    stop_on_short: bool = True
+    overrides: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class Case:
     """A case resolved to SI. ``raw`` is the validated input (after ``--set`` overrides)."""
 
@@ -206,6 +216,7 @@ class Case:
     source: str
     patch: PatchSettings | None = None
     electrochemistry: bool = False
+    interface: InterfaceSettings | None = None
     platen_friction: float = 0.0  # Coulomb coefficient of the platen faces (contact = coulomb)
 
     @property
@@ -235,6 +246,7 @@ class Case:
             **({"platen_friction_coefficient": self.platen_friction}
                if self.platen_contact == "coulomb" else {}),
             "mechanics": asdict(self.mechanics),
+            **({"interface": asdict(self.interface)} if self.interface is not None else {}),
             "temperature": self.temperature,
             "solver": asdict(self.solver),
             "output": asdict(self.output),
@@ -521,6 +533,25 @@ def _check_protocol(protocol: list[ProtocolEntry], case_cap: float | None, kind:
                                 "electrochemistry.enabled = true, or use 'for <duration>'")
 
 
+def _resolve_interface(raw: dict, cell: Cell) -> InterfaceSettings:
+    """``[interface]``: on by default where a Li metal layer touches the separator."""
+    from fem.interface.parameters import DEFAULTS
+
+    sec = raw.get("interface", {})
+    roles = [la.role for la in sorted(cell.layers, key=lambda la: la.z0)]
+    has_li = any(a == "li" and b == "separator" or a == "separator" and b == "li"
+                 for a, b in zip(roles, roles[1:], strict=False))
+    enabled = sec.get("enabled", has_li)
+    if enabled and not has_li:
+        raise CaseError("interface.enabled", True,
+                        "needs a Li metal layer on the separator; this cell has "
+                        + " | ".join(roles))
+    overrides = {k: to_si(v, DEFAULTS[k].kind, f"interface.{k}") for k, v in sec.items()
+                 if k in DEFAULTS}
+    return InterfaceSettings(enabled=enabled, stop_on_short=sec.get("stop_on_short", True),
+                             overrides=overrides)
+
+
 def _check_echem_layers(cell: Cell) -> None:
     """The cell-scale electrochemistry needs a separator with Li metal (or Li_xSi) on top and a
     cathode or a second Li layer below it."""
@@ -652,6 +683,7 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         source=source,
         patch=patch,
         electrochemistry=raw.get("electrochemistry", {}).get("enabled", False),
+        interface=_resolve_interface(raw, cell),
         platen_friction=_platen_friction(raw),
     )
     _check_friction_and_anode(case)

@@ -222,6 +222,41 @@ SCHEMA: dict[str, Any] = _obj(
                          "step (fem.electrochemistry.cell_model); needed for voltage cut-offs"}},
             description="cell-scale electrochemistry (default off: uniform plating current)",
         ),
+        "interface": _obj(
+            {
+                "enabled": {"type": "boolean",
+                            "description": "reduced Li | separator interface model (contact "
+                                           "fraction, voids, extrusion) and the short-circuit "
+                                           "indicators every step (default: on in cells with "
+                                           "Li metal, fem.interface)"},
+                "stop_on_short": {"type": "boolean",
+                                  "description": "stop the run when a short is predicted "
+                                                 "(default true)"},
+                "creep_reference_rate": Q("strain_rate", "Li strain rate at 1 MPa for flow "
+                                          "into micrometre gaps and pores (calibrated)",
+                                          exclusiveMinimum=0.0),
+                "critical_local_current_density": Q(
+                    "current_density", "plating current density at the true contact that "
+                    "nucleates a filament (calibrated)", exclusiveMinimum=0.0),
+                "tabor_constraint": Q("dimensionless", "contact pressure / flow stress",
+                                      exclusiveMinimum=1.0, maximum=10.0),
+                "flow_stress": Q("pressure", "Li flow stress for the instantaneous contact",
+                                 exclusiveMinimum=0.0),
+                "max_instant_contact_fraction": Q("dimensionless", "cap of p / H",
+                                                  exclusiveMinimum=0.0, maximum=1.0),
+                "roughness_height": Q("length", "height of the separator surface's gaps",
+                                      exclusiveMinimum=0.0, maximum=1e-3),
+                "pore_radius": Q("length", "radius of the separator's surface pores",
+                                 exclusiveMinimum=0.0, maximum=1e-3),
+                "li_self_diffusivity": Q("diffusivity", "Li self-diffusivity",
+                                         exclusiveMinimum=0.0),
+                "spot_diffusion_length": Q("length", "diffusion path resupplying a stripped "
+                                           "contact spot", exclusiveMinimum=0.0, maximum=1e-3),
+                "min_contact_fraction": Q("dimensionless", "floor of the contact fraction",
+                                          exclusiveMinimum=0.0, maximum=0.5),
+            },
+            description="Li | separator interface model and short-circuit criterion",
+        ),
         "conditions": _obj(
             {"temperature": Q("temperature", "initial cell temperature",
                               exclusiveMinimum=200.0, exclusiveMaximum=500.0)},

@@ -10,7 +10,8 @@ State of a :class:`fem.simulation.Simulation` after an accepted step:
 * scalars: time, temperature, current, charge, step counters, the protocol position (entry,
   time into it, the pressure it started from), the time-step controller, the holder (mode,
   reference pressure and gap), the platen, the electrode strains, the history rows so far,
-  and the case itself (its validated input and digest).
+  and the case itself (its validated input and digest);
+* the Li | separator interface state (contact fraction, extrusion depth) by Li cell.
 
 Everything a step computes afresh (the return map, the platen mode, the eigenstrain
 increment) is not stored: the restarted step recomputes it from the same state, so a restart
@@ -73,6 +74,9 @@ def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
         rows = np.full((len(keys.cells), sub_rows.shape[1]), np.nan)
         rows[sim.echem.parent_of] = sub_rows
         put(f"echem__{name}", gather_cells(keys, rows))
+    stations = getattr(sim, "stations", None)
+    if stations is not None:
+        put("interface__state", gather_cells(keys, stations.state_rows(len(keys.cells))))
     st = sim.state
     h = sim.holder
     meta = {
@@ -129,6 +133,11 @@ def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         if key not in arrays:
             raise RestartError(f"the checkpoint lacks the electrochemistry field {name!r}")
         set_cell_values(f, local_cells(keys, arrays[key])[sim.echem.parent_of])
+    stations = getattr(sim, "stations", None)
+    if stations is not None:
+        if "interface__state" not in arrays:
+            raise RestartError("the checkpoint lacks the interface state")
+        stations.set_state_rows(local_cells(keys, arrays["interface__state"]))
     if meta.get("echem"):
         sim.echem.set_state_scalars(meta["echem"])
         sim.echem_v_last = meta["echem"]["voltage_last"]

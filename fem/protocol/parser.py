@@ -12,9 +12,15 @@ Grammar (case-insensitive; Q is a number with units, e.g. ``25 MPa``, ``30 min``
     Ramp current from Q to Q in steps of Q every Q
                                             Ramp current from 0.1 to 2 mA/cm^2 in steps of
                                             0.1 mA/cm^2 every 1 h
+    CCD ramp from I to I in steps of I with Q per half cycle
+                                            CCD ramp from 0.1 to 5 mA/cm^2 in steps of
+                                            0.1 mA/cm^2 with 0.1 mAh/cm^2 per half cycle
 
 I is a current density (``0.5 mA/cm^2``) or a C-rate (``C/10``, ``2C``). A ramp expands into
-one charge step per current level.
+one charge step per current level. A CCD ramp (critical current density test) expands into a
+charge and a discharge step per level, each passing the given areal capacity (or lasting the
+given time); with the interface model on, the run stops at the predicted short and
+summary.json reports the CCD.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ EXAMPLES = (
     '"Charge at 0.2 mA/cm^2 until 4.3 V"',
     '"Discharge at C/10 until 2.5 V"',
     '"Ramp current from 0.1 to 2 mA/cm^2 in steps of 0.1 mA/cm^2 every 1 h"',
+    '"CCD ramp from 0.1 to 5 mA/cm^2 in steps of 0.1 mA/cm^2 with 0.1 mAh/cm^2 per half cycle"',
 )
 
 _Q = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*[^\s]+"
@@ -60,6 +67,14 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             rf"^(?P<dir>charge|discharge) at (?P<i>{_CRATE}|{_Q})"
             rf"(?: for (?P<t>{_Q})| until (?P<v>{_Q})(?: or (?P<tmax>{_Q}))?)$",
+            re.I,
+        ),
+    ),
+    (
+        "ccd",
+        re.compile(
+            r"^ccd ramp from (?P<a>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<au>[^\s]*)"
+            rf" to (?P<b>{_Q}) in steps of (?P<s>{_Q}) with (?P<q>{_Q}) per half cycle$",
             re.I,
         ),
     ),
@@ -149,13 +164,25 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
             Galvanostatic(text=text, direction=direction, current_density=i, c_rate=c_rate,
                           duration=t, until_voltage=v, max_duration=tmax)
         ]
+    if kind == "ccd":
+        return _ccd_ramp(g, text, key)
     # ramp
+    a, ds, n = _levels(g, text, key)
+    t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+    return [
+        Galvanostatic(text=f"{text} [{(a + k * ds) / 10:.4g} mA/cm^2]", direction=1,
+                      current_density=a + k * ds, duration=t)
+        for k in range(n)
+    ]
+
+
+def _levels(g: dict, text: str, key: str) -> tuple[float, float, int]:
+    """Start current, step and number of levels of a ramp (A/m^2)."""
     b = to_si(g["b"], "current_density", key)
     unit_a = g["au"] or _NUMBER.match(g["b"]).group(2)  # "from 0.1 to 2 mA/cm^2": unit of the end
     a = to_si(f"{g['a']} {unit_a}", "current_density", key)
     ds = to_si(g["s"], "current_density", key)
-    t = to_si(g["t"], "time", key)
-    for v, what in ((a, "start current"), (b, "end current"), (ds, "current step"), (t, "duration")):
+    for v, what in ((a, "start current"), (b, "end current"), (ds, "current step")):
         _positive(v, key, text, what)
     if b < a:
         raise ProtocolError(key, text, "the end current must be >= the start current")
@@ -163,11 +190,30 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
     n = int(levels + 1e-9) + 1 if levels < 1000 else 1001
     if n > 1000:
         raise ProtocolError(key, text, "a ramp may have at most 1000 current levels")
-    return [
-        Galvanostatic(text=f"{text} [{(a + k * ds) / 10:.4g} mA/cm^2]", direction=1,
-                      current_density=a + k * ds, duration=t)
-        for k in range(n)
-    ]
+    return a, ds, n
+
+
+def _ccd_ramp(g: dict, text: str, key: str) -> list[Step]:
+    """Charge then discharge at each level, each passing q (C/m^2) or lasting a time."""
+    a, ds, n = _levels(g, text, key)
+    try:
+        q, per = to_si(g["q"], "areal_capacity", key), "capacity"
+    except CaseError:
+        try:
+            q, per = to_si(g["q"], "time", key), "time"
+        except CaseError:
+            raise ProtocolError(key, text, f"expected an areal capacity (\"0.1 mAh/cm^2\") or a "
+                                f"time (\"30 min\") per half cycle, got {g['q']!r}") from None
+    _positive(q, key, text, "capacity per half cycle")
+    out: list[Step] = []
+    for k in range(n):
+        i = a + k * ds
+        t = q / i if per == "capacity" else q
+        for direction, word in ((1, "charge"), (-1, "discharge")):
+            out.append(Galvanostatic(text=f"{text} [{i / 10:.4g} mA/cm^2, {word}]",
+                                     direction=direction, current_density=i, duration=t,
+                                     ccd_level=i))
+    return out
 
 
 #: Most protocol entries a case may expand to (steps + repeat x cycle, ramps expanded).

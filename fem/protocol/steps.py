@@ -76,6 +76,8 @@ class Galvanostatic(Step):
     duration: float | None = None
     until_voltage: float | None = None
     max_duration: float = 100 * 3600.0
+    #: current level (A/m^2) of a critical-current ramp this step belongs to, else None
+    ccd_level: float | None = None
 
     def current(self, areal_capacity: float | None) -> float:
         """Signed current density in A/m^2 (positive = charge)."""

@@ -1,0 +1,89 @@
+"""Prediction: Li | LPSCl | Li cell resistance against stack pressure (Doux 2020, physics.md 2.1)
+from the reduced interface model (fem.interface.contact_state), no recalibration.
+
+Doux et al. 2020 [S]: 12.7 mm Li discs on a ~1 mm LPSCl pellet; cell impedance 1 MPa > 500 Ohm,
+5 MPa ~110, 10 ~50, 15 ~40, 20 ~35, 25 ~32 Ohm; back at 5 MPa after 25 MPa ~50 Ohm.
+Model (assumptions stated): each pressure is applied for 1 h at 25 degC (the hold is not
+reported), the contact fraction f follows (1) of fem/interface/contact_state.py; each interface
+adds R_ct / f (charge transfer on the true contact, i0 of physics.md 3.3) plus the spot-array
+constriction R'' = pi a / (4 kappa f) (1 - sqrt f)^1.5 (physics.md 3.5) with spots of radius a
+equal to the gap height (fem/interface/parameters.py); the pellet bulk is 33 Ohm (physics.md
+2.1 [D]).
+
+    python scripts/validation/interface_impedance.py  -> docs/validation/interface_impedance.json
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from fem.electrochemistry.parameters import DEFAULTS as ECHEM  # noqa: E402
+from fem.interface.contact_state import (  # noqa: E402
+    GAS_CONSTANT,
+    ContactState,
+    InterfaceParameters,
+)
+from fem.interface.parameters import DEFAULTS  # noqa: E402
+
+FARADAY = 96485.33212
+T = 298.15
+AREA = math.pi * (12.7e-3 / 2) ** 2
+R_BULK = 33.0  # Ohm (physics.md 2.1 [D])
+KAPPA = 0.2  # S/m (physics.md 0 #11)
+LAB = {1: ">500", 5: 110, 10: 50, 15: 40, 20: 35, 25: 32, "5 after 25": 50}
+
+
+def params() -> InterfaceParameters:
+    return InterfaceParameters(
+        creep_exponent=6.56, creep_reference_stress=1e6, creep_activation_energy=37e3,
+        creep_reference_temperature=299.15, li_molar_volume=13e-6,
+        **{k: p.value for k, p in DEFAULTS.items()})
+
+
+def hold(st: ContactState, p: float, seconds: float) -> None:
+    t, dt = 0.0, 0.1
+    while t < seconds:
+        h = min(dt, seconds - t)
+        st.advance(np.array([p]), np.zeros(1), h, T)
+        st.commit()
+        t, dt = t + h, dt * 1.2
+
+
+def cell_resistance(f: float, pr: InterfaceParameters) -> float:
+    r_ct = GAS_CONSTANT * T / (FARADAY * ECHEM["li_exchange_current_density"].value)
+    a = pr.roughness_height
+    r_con = math.pi * a / (4 * KAPPA * f) * (1 - math.sqrt(f)) ** 1.5
+    return R_BULK + 2 * (r_ct / f + r_con) / AREA
+
+
+def main() -> None:
+    pr = params()
+    out = {"assumptions": __doc__.split("Model (assumptions stated): ")[1].split("\n\n")[0],
+           "lab_ohm": {str(k): v for k, v in LAB.items()}, "model": {}}
+    for p in (1, 5, 10, 15, 20, 25):
+        st = ContactState(pr, 1)
+        st.initialise(np.array([p * 1e6]))
+        hold(st, p * 1e6, 3600.0)
+        out["model"][str(p)] = {"contact_fraction": float(st.f[0]),
+                                "cell_resistance_ohm": cell_resistance(float(st.f[0]), pr)}
+    hold(st, 5e6, 3600.0)  # st: after 25 MPa, back at 5 MPa
+    out["model"]["5 after 25"] = {"contact_fraction": float(st.f[0]),
+                                  "cell_resistance_ohm": cell_resistance(float(st.f[0]), pr)}
+    for k, v in out["model"].items():
+        print(f"{k:>11} MPa: f = {v['contact_fraction']:.3f}, R = {v['cell_resistance_ohm']:.1f}"
+              f" Ohm (lab {LAB[int(k)] if k.isdigit() else LAB[k]})")
+    path = ROOT / "docs/validation/interface_impedance.json"
+    path.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"-> {path}")
+
+
+if __name__ == "__main__":
+    main()
