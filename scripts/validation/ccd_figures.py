@@ -62,7 +62,7 @@ def main() -> None:
               label="model")
     ax.axvline(10, color="r", ls=":", label="lab: >= 10 MPa pushes Li through")
     ax.set(xlabel="stack pressure when cycling (MPa)", ylabel="CCD (mA/cm$^2$)",
-           title="symmetric cell, 30 min hold: CCD vs pressure (prediction)")
+           title="symmetric, 30 min hold: CCD vs pressure")
     ax.legend(fontsize=8)
     ax = axes[1, 0]
     if "loading" in pred:
@@ -71,7 +71,7 @@ def main() -> None:
               label="model, fixed gap 5 MPa")
     ax.axhspan(0.3, 1.0, color="0.9", label="lab: full-cell CCDs 0.3-1.0")
     ax.set(xlabel="cathode loading (mg/cm$^2$)", ylabel="CCD (mA/cm$^2$)",
-           title="NCM811 | LPSCl | Li: CCD vs loading (prediction)")
+           title="NCM811 | LPSCl | Li: CCD vs loading")
     ax.legend(fontsize=8)
     ax = axes[1, 1]
     if "holder" in pred:
@@ -81,8 +81,11 @@ def main() -> None:
             _plot(ax, [float(k.split()[1]) for k in keys], [pred["holder"][k] for k in keys],
                   label=kind.replace("_", " "))
     ax.set(xlabel="initial stack pressure (MPa)", ylabel="CCD (mA/cm$^2$)",
-           title="25.5 mg/cm$^2$ full cell: fixed gap vs springs (prediction)")
+           title="25.5 mg/cm$^2$ full cell: fixed gap vs springs")
     ax.legend(fontsize=8)
+    for a in axes.flat:
+        a.set_ylim(0.0, 2.6)
+    fig.suptitle("critical current density: calibration (1 and 30 min holds) and predictions")
     fig.tight_layout()
     out = ROOT / "docs/figures/ccd_predictions.png"
     fig.savefig(out, dpi=110)

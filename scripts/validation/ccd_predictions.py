@@ -34,6 +34,8 @@ HOLDS = [300.0, 7200.0, 86400.0]  # 1 min and 30 min: the calibration runs (ccd_
 PRESSURES = [1.0, 10.0, 20.0]  # 5 MPa: the 30 min calibration run
 LOADINGS = [6.4, 25.5, 51.0]
 HOLDER_PRESSURES = [1.0, 5.0]
+#: the lab's full-cell test (lab-data.md 3): a stepwise current ramp during the first charge
+CHARGE_RAMP = "Ramp current from 0.2 to 1.0 mA/cm^2 in steps of 0.1 mA/cm^2 every 30 min"
 
 
 def symmetric_at(raw: dict, p_mpa: float) -> dict:
@@ -43,7 +45,8 @@ def symmetric_at(raw: dict, p_mpa: float) -> dict:
     return out
 
 
-def full_cell(bases: dict, loading: float, holder: str, p_mpa: float) -> dict:
+def full_cell(bases: dict, loading: float, holder: str, p_mpa: float,
+              ramp: str = RAMP) -> dict:
     out = copy.deepcopy(bases[holder])
     cat = next(la for la in out["cell"]["layers"] if la["role"] == "cathode")
     cat.pop("thickness", None)
@@ -54,7 +57,7 @@ def full_cell(bases: dict, loading: float, holder: str, p_mpa: float) -> dict:
     steps = [s if not s.lower().startswith("release") else f"Release to {p_mpa:g} MPa"
              for s in out["protocol"]["steps"]
              if not s.lower().startswith(("charge", "discharge", "ramp"))]
-    out["protocol"] = {"steps": steps + [RAMP]}
+    out["protocol"] = {"steps": steps + [ramp]}
     out.pop("cycle", None)
     out["output"] = {"fields": False, "plots": False}
     return out
@@ -62,7 +65,10 @@ def full_cell(bases: dict, loading: float, holder: str, p_mpa: float) -> dict:
 
 def result(out: Path) -> dict:
     r = json.loads((out / "summary.json").read_text())["results"]
+    short = r.get("short") or {}
     return {"ccd_mA_cm2": r.get("ccd_mA_cm2"),
+            "short_current_mA_cm2": short.get("current_density_mA_cm2"),
+            "short_time_h": short["time_s"] / 3600 if short else None,
             "ccd_lower_bound_mA_cm2": r.get("ccd_lower_bound_mA_cm2"),
             "mechanism": (r.get("short") or {}).get("mechanism"),
             "max_stack_pressure_MPa": r["max_stack_pressure_MPa"],
@@ -73,7 +79,7 @@ def result(out: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--groups", default="hold,pressure,loading,holder")
+    ap.add_argument("--groups", default="hold,pressure,loading,holder,charge_ramp")
     args = ap.parse_args()
     groups = args.groups.split(",")
     sym = tomllib.loads((ROOT / "cases/li_symmetric_ccd.toml").read_text())
@@ -90,6 +96,9 @@ def main() -> None:
     if "holder" in groups:
         runs += [("holder", f"{k} {p:g} MPa", full_cell(full, 25.5, k, p))
                  for k in ("fixed_gap", "spring") for p in HOLDER_PRESSURES]
+    if "charge_ramp" in groups:  # the lab's protocol: current steps on the first charge
+        runs += [("charge_ramp", f"{k} {m:g} mg/cm^2", full_cell(full, m, k, 5.0, CHARGE_RAMP))
+                 for k in ("fixed_gap", "spring") for m in (25.5, 51.0)]
     work = Path(tempfile.mkdtemp(prefix="ccd-pred-"))
     with ThreadPoolExecutor(args.jobs) as pool:
         outs = list(pool.map(lambda k: run(runs[k][2], work, f"run{k}"), range(len(runs))))
