@@ -119,6 +119,9 @@ class Simulation:
         folder, final = found
         path = CheckpointStore(folder / "checkpoints", comm).latest_valid()
         meta, arrays = load_checkpoint(path)
+        # every rank has read it before rank 0 moves the folder (RunDirectory.resume): a slower
+        # rank would otherwise find the file gone (seen in CI on a 1 -> 2 rank restart)
+        comm.barrier()
         saved = meta["case"]
         if case is not None and case.digest != saved["digest"]:
             raise RestartError(f"the case given ({case.source}) differs from the one the run "

@@ -95,6 +95,7 @@ def capture(sim) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
         "history": sim.history.rows,
         "fields": {"written_at": sim.fields_written_at, "meshes": sim.xdmf_meshes},
         "wall_time_s": sim.wall_time(),
+        "short": (sim.short.as_dict() if getattr(sim, "short", None) is not None else None),
     }
     return meta, (arrays if sim.comm.rank == 0 else None)
 
@@ -145,6 +146,10 @@ def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         setattr(sim.state, k, v)
     pos = meta["position"]
     sim.position = (pos["entry"], pos["tau"], pos["entry_pressure"])
+    if meta.get("short"):  # a short predicted (and reported) before the restart
+        from fem.interface.short_circuit import ShortPrediction
+
+        sim.short = ShortPrediction(**meta["short"])
     sim.ctrl.dt = meta["controller"]["dt"]
     sim.last_dt = meta["controller"]["last_dt"]
     sim.dt_entry = meta["controller"]["dt_entry"]
