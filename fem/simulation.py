@@ -736,18 +736,14 @@ class Simulation:
                "max_focused_current_density_mA_cm2":
                    max(h.column("focused_current_density_mA_cm2")),
                "max_extrusion_depth_um": max(h.column("extrusion_depth_um"))}
-        levels = [e.step.ccd_level for e in self.case.protocol
-                  if getattr(e.step, "ccd_level", None) is not None]
-        if levels:
+        ramp = [e.step for e in self.case.protocol if getattr(e.step, "ccd_level", None)]
+        if ramp:
             ccd = lower = None
             if self.short is not None:
-                step = self.case.protocol[self.short.protocol_step].step
-                ccd = getattr(step, "ccd_level", None)
+                ccd = getattr(self.case.protocol[self.short.protocol_step].step, "ccd_level", None)
             if ccd is None:
-                done = {lab for lab in h.column("step_label")}
-                reached = [e.step.ccd_level for e in self.case.protocol
-                           if getattr(e.step, "ccd_level", None) is not None
-                           and e.step.text in done]
+                done = set(h.column("step_label"))
+                reached = [st.ccd_level for st in ramp if st.text in done]
                 lower = max(reached) * MA_CM2 if reached else None
             out["ccd_mA_cm2"] = ccd * MA_CM2 if ccd is not None else None
             out["ccd_lower_bound_mA_cm2"] = lower

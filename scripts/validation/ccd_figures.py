@@ -34,6 +34,13 @@ def _plot(ax, xs, entries, **kw):
                         ha="center", fontsize=7)
 
 
+def _series(group: dict, field: int = 0) -> tuple[list[float], list[dict]]:
+    """The entries of a prediction group ordered by the number in word ``field`` of their
+    labels ("300 s", "10 MPa", "spring 5 MPa"), with those numbers."""
+    keys = sorted(group, key=lambda k: float(k.split()[field]))
+    return [float(k.split()[field]) for k in keys], [group[k] for k in keys]
+
+
 def main() -> None:
     pred = json.loads((ROOT / "docs/validation/ccd_predictions.json").read_text())
     cal = json.loads((ROOT / "docs/validation/ccd_calibration.json").read_text())["fitted"]
@@ -46,9 +53,8 @@ def main() -> None:
     fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
     ax = axes[0, 0]
     if "hold" in pred:
-        holds = sorted(pred["hold"], key=lambda k: float(k.split()[0]))
-        xs = [float(h.split()[0]) / 60 for h in holds]
-        _plot(ax, xs, [pred["hold"][h] for h in holds], label="model")
+        xs, entries = _series(pred["hold"])
+        _plot(ax, [x / 60 for x in xs], entries, label="model")
     ax.plot([h / 60 for h in LAB_HOLD], list(LAB_HOLD.values()), "ks", ms=8,
             label="lab (calibration points)")
     ax.axhspan(0.3, 2.15, color="0.9", label="lab spread over all holds")
@@ -57,18 +63,14 @@ def main() -> None:
     ax.legend(fontsize=8)
     ax = axes[0, 1]
     if "pressure" in pred:
-        ps = sorted(pred["pressure"], key=lambda k: float(k.split()[0]))
-        _plot(ax, [float(p.split()[0]) for p in ps], [pred["pressure"][p] for p in ps],
-              label="model")
+        _plot(ax, *_series(pred["pressure"]), label="model")
     ax.axvline(10, color="r", ls=":", label="lab: >= 10 MPa pushes Li through")
     ax.set(xlabel="stack pressure when cycling (MPa)", ylabel="CCD (mA/cm$^2$)",
            title="symmetric, 30 min hold: CCD vs pressure")
     ax.legend(fontsize=8)
     ax = axes[1, 0]
     if "loading" in pred:
-        ms = sorted(pred["loading"], key=lambda k: float(k.split()[0]))
-        _plot(ax, [float(m.split()[0]) for m in ms], [pred["loading"][m] for m in ms],
-              label="model, fixed gap 5 MPa")
+        _plot(ax, *_series(pred["loading"]), label="model, fixed gap 5 MPa")
     ax.axhspan(0.3, 1.0, color="0.9", label="lab: full-cell CCDs 0.3-1.0")
     ax.set(xlabel="cathode loading (mg/cm$^2$)", ylabel="CCD (mA/cm$^2$)",
            title="NCM811 | LPSCl | Li: CCD vs loading")
@@ -76,10 +78,8 @@ def main() -> None:
     ax = axes[1, 1]
     if "holder" in pred:
         for kind in ("fixed_gap", "spring"):
-            keys = sorted((k for k in pred["holder"] if k.startswith(kind)),
-                          key=lambda k: float(k.split()[1]))
-            _plot(ax, [float(k.split()[1]) for k in keys], [pred["holder"][k] for k in keys],
-                  label=kind.replace("_", " "))
+            group = {k: v for k, v in pred["holder"].items() if k.startswith(kind)}
+            _plot(ax, *_series(group, 1), label=kind.replace("_", " "))
     ax.set(xlabel="initial stack pressure (MPa)", ylabel="CCD (mA/cm$^2$)",
            title="25.5 mg/cm$^2$ full cell: fixed gap vs springs")
     ax.legend(fontsize=8)
