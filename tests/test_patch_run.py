@@ -12,8 +12,8 @@ monotonically during the holds; force balance int p dA = P * width to 1e-8 and p
 the tolerance (1e-3 of the face element size) at every step; the ionic model conducts exactly
 through the mechanical contact; the ASR falls as the contact grows and is never below the
 kinetic bound R_ct / f; the peak local current is at least i_app / f; at full contact the ASR is
-R_ct (exactly for the FE slab alone, within 5 % in the run) and the current uniform; 3D and
-current-carrying protocols are refused before anything is written.
+R_ct (exactly for the FE slab alone, within 5 % in the run) and the current uniform;
+current-carrying protocols are refused before anything is written (3D: test_patch_run_3d.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pytest
 from conftest import ROOT, clean_env, serial_only
 
 from fem._dolfinx import MPI
-from fem.case.loader import load_case, load_case_dict
+from fem.case.loader import load_case_dict
 from fem.contact.patch_ionic import SeparatorSlab
 from fem.contact.patch_run import PATCH_COLUMNS, count_spots, run_patch_case
 from fem.errors import CaseError
@@ -60,15 +60,20 @@ def small_case_raw() -> dict:
     return raw
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def patch_outputs(tmp_path_factory, raw: dict, tag: str):
+    """Run the patch case ``raw`` on every rank into a fresh folder: (folder, history, summary)."""
     comm = MPI.COMM_WORLD
-    base = str(tmp_path_factory.mktemp("patch")) if comm.rank == 0 else None
+    base = str(tmp_path_factory.mktemp(tag)) if comm.rank == 0 else None
     base = comm.bcast(base, root=0)
-    out = run_patch_case(load_case_dict(small_case_raw()), f"{base}/run", comm)
+    out = run_patch_case(load_case_dict(raw), f"{base}/run", comm)
     hist = read_history(out / "history.csv")
     summary = json.loads((out / "summary.json").read_text())
     return out, hist, summary
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return patch_outputs(tmp_path_factory, small_case_raw(), "patch")
 
 
 def _rows(hist: dict, label: str) -> np.ndarray:
@@ -179,9 +184,7 @@ def test_refused_before_writing(tmp_path_factory):
     comm = MPI.COMM_WORLD
     base = str(tmp_path_factory.mktemp("refused")) if comm.rank == 0 else None
     base = comm.bcast(base, root=0)
-    out = f"{base}/out3d"
-    with pytest.raises(CaseError, match="patch.dimension"):
-        run_patch_case(load_case(ROOT / "cases" / "li_lpscl_rough_patch_3d.toml"), out, comm)
+    out = f"{base}/out"
     raw = small_case_raw()
     raw["protocol"] = {"steps": [HOLD, "Charge at 0.5 mA/cm^2 for 1 h"]}
     with pytest.raises(CaseError, match="current steps"):

@@ -8,6 +8,10 @@ metres and distributed (:func:`fem.geometry.mesh.mesh_on_rank0`).
 * :func:`block_mesh`: the body of a contact problem, ``[0, Lx] (x [0, Ly]) x [0, thickness]``,
   with the contact face at the bottom (z = 0). Groups: ``body``; facets ``contact``, ``top``,
   ``left`` / ``right`` (x = 0 / Lx) and in 3D ``front`` / ``back`` (y = 0 / Ly).
+* :func:`hex_block_mesh`: the same 3D block as a structured mesh of trilinear hexahedra (the 3D
+  patch run: quadrilateral contact faces have a positive nodal (trapezoidal / GLL) rule, and
+  hexahedra with selectively reduced integration do not lock under incompressible creep).
+  Uniform in x and y, graded in z with the same size law; same group names.
 * :func:`spot_disc_mesh`: axisymmetric (r, z) quarter disc ``r^2 + z^2 <= L^2, z >= 0`` for one
   conducting spot ``r <= a`` on the face z = 0. Facets ``spot``, ``insulated``, ``far`` (the arc)
   and ``axis``.
@@ -18,9 +22,12 @@ metres and distributed (:func:`fem.geometry.mesh.mesh_on_rank0`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from fem._dolfinx import MPI
+import numpy as np
+
+from fem._dolfinx import MPI, dolfinx
 from fem.geometry.mesh import MODEL_UNIT, CellMesh, mesh_on_rank0, scale_to_si
 
 #: Bounding-box tolerance (model units, um) for classifying OCC entities.
@@ -97,6 +104,60 @@ def block_mesh(comm: MPI.Comm, widths: Sequence[float], thickness: float, size_s
         scale_to_si()
 
     return mesh_on_rank0(build, comm, gdim, "plane" if gdim == 2 else "3d", name="contact_block")
+
+
+def graded_levels(thickness: float, size_surface: float, size_max: float,
+                  grading: float) -> np.ndarray:
+    """Node heights ``0 = z_0 < ... < z_n = thickness`` whose spacing follows the size law
+    ``h(z) = min(size_max, size_surface + grading * z)``, rescaled to end on ``thickness``."""
+    z = [0.0]
+    while z[-1] < thickness:
+        z.append(z[-1] + min(size_max, size_surface + grading * z[-1]))
+    levels = np.asarray(z)
+    if len(levels) > 2 and (levels[-1] - thickness) > 0.5 * (levels[-1] - levels[-2]):
+        levels = levels[:-1]  # nearer to end one level early and stretch
+    return levels * (thickness / levels[-1])
+
+
+def hex_block_mesh(comm: MPI.Comm, widths: Sequence[float], thickness: float,
+                   size_surface: float, size_max: float, grading: float = 0.3) -> CellMesh:
+    """The block ``[0, Lx] x [0, Ly] x [0, thickness]`` (metres) as trilinear hexahedra.
+
+    ``ceil(L / size_surface)`` cells across each width (so the contact-face nodes form a regular
+    grid), z levels from :func:`graded_levels`. Ghosted by shared facet like the gmsh meshes.
+    """
+    lx, ly = widths
+    n = [max(1, math.ceil(w / size_surface * (1 - 1e-9))) for w in (lx, ly)]
+    levels = graded_levels(thickness, size_surface, size_max, grading)
+    nz = len(levels) - 1
+    msh = dolfinx.mesh.create_box(comm, [[0.0, 0.0, 0.0], [lx, ly, thickness]], [*n, nz],
+                                  dolfinx.mesh.CellType.hexahedron,
+                                  ghost_mode=dolfinx.mesh.GhostMode.shared_facet)
+    x = msh.geometry.x
+    k = x[:, 2] / thickness * nz  # uniform level index of each node
+    x[:, 2] = np.interp(k, np.arange(nz + 1), levels)
+    tdim = 3
+    fdim = tdim - 1
+    planes = {"contact": (2, 0.0), "top": (2, thickness), "left": (0, 0.0), "right": (0, lx),
+              "front": (1, 0.0), "back": (1, ly)}
+    tol = 1e-9 * min(lx, ly, thickness)
+    groups, facets, values = {"body": (tdim, 1)}, [], []
+    for i, (name, (axis, value)) in enumerate(planes.items()):
+        f = dolfinx.mesh.locate_entities_boundary(
+            msh, fdim, lambda p, a=axis, v=value: np.abs(p[a] - v) < tol)
+        groups[name] = (fdim, 11 + i)
+        facets.append(f)
+        values.append(np.full(len(f), 11 + i, dtype=np.int32))
+    f = np.concatenate(facets)
+    order = np.argsort(f, kind="stable")
+    facet_tags = dolfinx.mesh.meshtags(msh, fdim, f[order], np.concatenate(values)[order])
+    facet_tags.name = "facet_tags"
+    ncells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
+    cells = np.arange(ncells, dtype=np.int32)
+    cell_tags = dolfinx.mesh.meshtags(msh, tdim, cells, np.ones(ncells, dtype=np.int32))
+    cell_tags.name = "cell_tags"
+    msh.topology.create_connectivity(fdim, tdim)
+    return CellMesh(msh, cell_tags, facet_tags, groups, "3d")
 
 
 def _axisymmetric(comm: MPI.Comm, build_geometry, edge_r: float, size_edge: float, size_max: float,

@@ -12,14 +12,14 @@ import itertools
 from collections.abc import Callable
 
 from fem._dolfinx import PETSc, dolfinx
-from fem.mechanics.linear_solver import DIRECT
+from fem.mechanics.linear_solver import DIRECT, configure_matrix
 
 _counter = itertools.count()
 
 
 def newton_problem(F, u, bcs, atol: float, rtol: float = 1e-10, max_it: int = 60,
                    prefix: str = "contact", before_residual: Callable[[], None] | None = None,
-                   line_search: str = "basic"):
+                   line_search: str = "basic", linear_options: dict | None = None):
     """A ``NonlinearProblem`` for the residual ``F`` in ``u`` (SNES newtonls + MUMPS).
 
     ``line_search="basic"``: full (semismooth) Newton steps. Backtracking (``"bt"``) slows the
@@ -30,9 +30,13 @@ def newton_problem(F, u, bcs, atol: float, rtol: float = 1e-10, max_it: int = 60
     ``before_residual`` runs at every residual evaluation once ``u`` holds the iterate (the
     creep return map, dolfinx-notes.md 1.5); SNES evaluates the residual at each new iterate
     before the Jacobian, so the Jacobian sees the same local state.
+    ``linear_options``: the KSP/PC options (default: MUMPS LU); with GAMG the Jacobian gets the
+    block size and the rigid-body near-nullspace (:func:`fem.mechanics.linear_solver.
+    configure_matrix`).
     """
     pre = f"assb_{prefix}{next(_counter)}_"
-    opts = dict(DIRECT) | {
+    linear = dict(DIRECT) if linear_options is None else dict(linear_options)
+    opts = linear | {
         "snes_type": "newtonls",
         "snes_linesearch_type": line_search,
         "snes_rtol": rtol,
@@ -44,6 +48,7 @@ def newton_problem(F, u, bcs, atol: float, rtol: float = 1e-10, max_it: int = 60
     for k, v in opts.items():
         db[pre + k] = v
     problem = dolfinx.fem.petsc.NonlinearProblem(F, u, bcs=bcs, petsc_options_prefix=pre)
+    configure_matrix(problem.A, u.function_space, linear)
     problem.solver.setFromOptions()
     if before_residual is not None:
         ctx = {"u": problem.u, "residual": problem.F, "jacobian": problem.J, "bcs": bcs}

@@ -2,7 +2,8 @@
 
 Model (physics.md 3.3, 3.5). The ionic potential phi in a separator slab of thickness H below
 the interface (plane, coordinates (x, d) with d the depth below the interface, the same width
-and the same graded mesh family as the Li block of the contact problem) obeys
+and the same graded mesh family as the Li block of the contact problem; in 3D the square slab
+of hexahedra on the face grid of the Li block) obeys
 
     div(kappa grad phi) = 0,
     -kappa dphi/dn = i_app             on the far face d = H (uniform current injected),
@@ -38,8 +39,8 @@ import numpy as np
 import ufl
 
 from fem._dolfinx import MPI, dolfinx
-from fem.contact.meshes import block_mesh
-from fem.contact.rigid_contact import nodal_quadrature
+from fem.contact.meshes import block_mesh, hex_block_mesh
+from fem.contact.rigid_contact import is_hexahedral, nodal_quadrature
 from fem.mechanics.linear_solver import DIRECT
 
 
@@ -63,11 +64,18 @@ class SeparatorSlab:
     """The separator slab below a patch interface and its linear ionic problem (collective)."""
 
     def __init__(self, comm: MPI.Comm, width: float, thickness: float, size_surface: float,
-                 size_max: float, grading: float = 0.3, degree: int = 2):
-        self.cm = block_mesh(comm, (width,), thickness, size_surface, size_max, grading)
+                 size_max: float, grading: float = 0.3, degree: int = 2, dimension: int = 2):
+        if dimension == 3:  # the square slab, hexahedra on the same face grid as the Li block
+            self.cm = hex_block_mesh(comm, (width, width), thickness, size_surface, size_max,
+                                     grading)
+        else:
+            self.cm = block_mesh(comm, (width,), thickness, size_surface, size_max, grading)
         msh = self.cm.mesh
         self.comm = comm
         self.width = width
+        #: nominal interface area (m per unit depth in 2D, m^2 in 3D)
+        self.area = width ** (dimension - 1)
+        self.lateral = dimension - 1
         self.thickness = thickness
         tdim = msh.topology.dim
         V = dolfinx.fem.functionspace(msh, ("Lagrange", degree))
@@ -79,11 +87,13 @@ class SeparatorSlab:
         face = self.cm.facets("contact")
         self.face_dofs = dolfinx.fem.locate_dofs_topological(V, tdim - 1, face)
         self.face_owned = self.face_dofs[self.face_dofs < V.dofmap.index_map.size_local]
-        self.face_x = V.tabulate_dof_coordinates()[self.face_dofs, 0]
+        self.face_xy = V.tabulate_dof_coordinates()[self.face_dofs, : self.lateral]
+        self.face_x = self.face_xy[:, 0]
         phi, w = ufl.TrialFunction(V), ufl.TestFunction(V)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=self.cm.facet_tags)
         ds_c = ufl.Measure("ds", domain=msh, subdomain_data=self.cm.facet_tags,
-                           metadata=nodal_quadrature(degree, tdim))(self.cm.tag("contact"))
+                           metadata=nodal_quadrature(degree, tdim, is_hexahedral(msh))
+                           )(self.cm.tag("contact"))
         far = ds(self.cm.tag("top"))
         a = (self.kappa * ufl.inner(ufl.grad(phi), ufl.grad(w)) * ufl.dx
              + self.chi / self.r_ct * phi * w * ds_c)
@@ -97,7 +107,11 @@ class SeparatorSlab:
 
     def set_contact(self, x_nodes: np.ndarray, closed: np.ndarray) -> None:
         """Conducting where the Li contact-face node nearest in x is closed (arrays sorted by x,
-        the same on every rank)."""
+        the same on every rank). 3D: ``x_nodes`` holds the (x, y) of the Li face nodes, which
+        are the nodes of this slab's face (same grid); they are matched by position."""
+        if self.lateral == 2:
+            self._set_contact_3d(np.asarray(x_nodes, dtype=float), closed)
+            return
         x_nodes = np.asarray(x_nodes, dtype=float)
         n = len(x_nodes)
         k = np.clip(np.searchsorted(x_nodes, self.face_x), 1, max(n - 1, 1))
@@ -106,6 +120,18 @@ class SeparatorSlab:
                            lo, k)
         self.chi.x.array[:] = 0.0
         self.chi.x.array[self.face_dofs] = np.asarray(closed, dtype=float)[nearest]
+        self.chi.x.scatter_forward()
+
+    def _set_contact_3d(self, xy_nodes: np.ndarray, closed: np.ndarray) -> None:
+        h = 1e-6 * self.width  # positions agree to round-off on the shared grid
+        key = _grid_keys(xy_nodes, h)
+        order = np.argsort(key)
+        mine = _grid_keys(self.face_xy, h)
+        k = np.clip(np.searchsorted(key[order], mine), 0, len(key) - 1)
+        if not np.array_equal(key[order][k], mine):
+            raise RuntimeError("the separator slab's face nodes are not those of the Li block")
+        self.chi.x.array[:] = 0.0
+        self.chi.x.array[self.face_dofs] = np.asarray(closed, dtype=float)[order][k]
         self.chi.x.scatter_forward()
 
     def set_full_contact(self) -> None:
@@ -125,8 +151,14 @@ class SeparatorSlab:
         if self._drop_form is None:
             self._drop_form = dolfinx.fem.form(phi * self._far)
         drop = self.comm.allreduce(dolfinx.fem.assemble_scalar(self._drop_form),
-                                   op=MPI.SUM) / self.width
+                                   op=MPI.SUM) / self.area
         d = self.face_owned
         local = float(np.max(self.chi.x.array[d] * phi.x.array[d], initial=0.0)) / r_ct
         jmax = self.comm.allreduce(local, op=MPI.MAX)
-        return InterfaceCurrent((drop - bulk) / i_app, drop, bulk, jmax, area / self.width, i_app)
+        return InterfaceCurrent((drop - bulk) / i_app, drop, bulk, jmax, area / self.area, i_app)
+
+
+def _grid_keys(xy: np.ndarray, h: float) -> np.ndarray:
+    """One integer per in-plane point of a grid with spacing >> ``h`` (positions rounded to h)."""
+    q = np.rint(np.asarray(xy) / h).astype(np.int64)
+    return q[:, 0] * (1 << 31) + q[:, 1]

@@ -2,7 +2,7 @@
 
 Entry point: :func:`run_patch_case` (called by ``Simulation.run`` for cases with a ``[patch]``).
 
-Model (2D plane strain; issue 6)
+Model (2D plane strain, or 3D: see below; issue 6)
 --------------------------------
 * **Li** (the patch's ``li_layer`` material): a block of width ``patch.width`` and thickness
   ``patch.li_thickness``, small-strain elasticity (card E, nu) with the case's creep law
@@ -48,10 +48,19 @@ Model (2D plane strain; issue 6)
   R_ct = R T / (F i0 (alpha_a + alpha_c)), i0 = li_exchange_current_density (5 mA/cm^2 at
   25 degC, fem.electrochemistry.parameters), kappa = the separator card's ionic conductivity.
 
-3D patches are refused (:class:`fem.errors.CaseError`): P2 tetrahedra have no positive nodal
-facet rule for this contact formulation and P1 tetrahedra lock under the nearly incompressible
-creep tangent of Li; a 3D patch at the bundled resolution would also need ~1e5-1e6 unknowns per
-Newton step with MUMPS (minutes per time step on 2 cores, dolfinx-notes.md 2.1).
+3D patches (``patch.dimension = "3d"``): the square patch as a structured mesh of trilinear
+hexahedra (:func:`fem.contact.meshes.hex_block_mesh`: ``ceil(width / size_min)`` cells across,
+graded in z), with selective reduced integration (deviatoric part at 2x2x2 points where the creep
+state lives, volumetric part at the cell centre: :func:`fem.contact.creep_contact.internal_work`)
+so the incompressible creep flow does not lock, and the contact and the Robin condition of the
+slab on the tensor Gauss-Lobatto (trapezoidal) rule of the quadrilateral faces, whose points are
+the face nodes (positive weights; P2 tetrahedra have no such rule and P1 tetrahedra lock). The
+separator slab is the square hexahedral slab on the same face grid. Spots are the edge-connected
+groups of closed face nodes; the spot size is the diameter of the circle of the mean spot area.
+``mesh.element_degree`` must be 1. Linear solver: MUMPS ("auto" and "direct"); "iterative" gives
+the FGMRES + GAMG set of :mod:`fem.mechanics.linear_solver`, which did not converge on the seating
+step of the bundled 3D patch (few nodes hold the block, penalty springs on them), so it is not
+the default.
 
 Limits: small strain (local creep strains at the asperity tips and in the pore reach O(1)); the
 gap is measured along z from each Li node's reference position (small slopes); friction, Li
@@ -76,7 +85,7 @@ import ufl
 from fem._dolfinx import MPI, dolfinx
 from fem.case.model import Case
 from fem.contact.creep_contact import CreepContactBlock
-from fem.contact.meshes import block_mesh
+from fem.contact.meshes import block_mesh, hex_block_mesh
 from fem.contact.patch_ionic import InterfaceCurrent, SeparatorSlab
 from fem.contact.patch_surface import PatchSurface
 from fem.contact.rigid_contact import ContactState
@@ -87,6 +96,7 @@ from fem.electrochemistry.parameters import DEFAULTS
 from fem.errors import CaseError, SolverError
 from fem.log import Progress, get_logger
 from fem.mechanics.kinematics import deviator
+from fem.mechanics.linear_solver import default_options
 from fem.output.directory import RunDirectory
 from fem.output.fields import FieldWriter
 from fem.output.history import History
@@ -136,12 +146,10 @@ def check_patch_case(case: Case) -> None:
     p = case.patch
     if p is None:
         raise CaseError("patch", None, "the case has no [patch] section")
-    if p.dimension != "2d":
-        raise CaseError("patch.dimension", p.dimension,
-                        "only '2d' patches can be run (plane strain): the 3D contact would need "
-                        "P1 tetrahedra, which lock under the nearly incompressible Li creep "
-                        "tangent, and 1e5-1e6 unknowns per Newton step (minutes per time step); "
-                        "use `assb-fem mesh` for the 3D patch geometry")
+    if p.dimension == "3d" and case.mesh.element_degree != 1:
+        raise CaseError("mesh.element_degree", case.mesh.element_degree,
+                        "3D patches run on trilinear hexahedra (selective reduced integration, "
+                        "nodal contact on the quadrilateral faces): set mesh.element_degree = 1")
     if case.mechanics.creep_law == "none":
         raise CaseError("mechanics.creep_law", "none", "the patch run models Li creep: use "
                         "'norton' or 'narayan_anand'")
@@ -171,11 +179,38 @@ def initial_pressure(case: Case) -> float:
 
 
 def count_spots(closed: np.ndarray) -> int:
-    """Number of runs of consecutive closed nodes (nodes sorted along x)."""
+    """Number of runs of consecutive closed nodes (nodes sorted along x; 2D)."""
     c = np.asarray(closed, dtype=bool)
     if c.size == 0:
         return 0
     return int(c[0]) + int(np.count_nonzero(c[1:] & ~c[:-1]))
+
+
+def count_spots_grid(xy: np.ndarray, closed: np.ndarray) -> tuple[int, np.ndarray]:
+    """Contact spots of a 3D patch: the connected groups (edge neighbours) of closed nodes on the
+    regular face grid whose node positions are ``xy`` (npoints, 2). Returns the number of spots
+    and the number of nodes in each. The lateral faces are mirror planes, so a spot cut by one
+    is one spot of the patch (the mirrored halves are not counted twice or joined)."""
+    closed = np.asarray(closed, dtype=bool)
+    if not closed.any():
+        return 0, np.zeros(0, dtype=int)
+    ix = [np.unique(np.round(xy[:, a], 12), return_inverse=True)[1] for a in (0, 1)]
+    grid = np.zeros((ix[0].max() + 1, ix[1].max() + 1), dtype=bool)
+    grid[ix[0], ix[1]] = closed
+    big = grid.size
+    label = np.where(grid, np.arange(big).reshape(grid.shape), big)
+    while True:  # propagate the smallest label over closed neighbours until nothing changes
+        new = label.copy()
+        new[1:, :] = np.minimum(new[1:, :], label[:-1, :])
+        new[:-1, :] = np.minimum(new[:-1, :], label[1:, :])
+        new[:, 1:] = np.minimum(new[:, 1:], label[:, :-1])
+        new[:, :-1] = np.minimum(new[:, :-1], label[:, 1:])
+        new = np.where(grid, new, big)
+        if np.array_equal(new, label):
+            break
+        label = new
+    _, sizes = np.unique(label[grid], return_counts=True)
+    return len(sizes), sizes
 
 
 @dataclass
@@ -206,34 +241,52 @@ class PatchModel:
         m = case.mesh
         self.size = m.size_min
         self.tolerance = PENETRATION_FACTOR * m.size_min
-        self.cm = block_mesh(comm, (p.width,), p.li_thickness, m.size_min, m.size_max, m.grading)
+        self.dim = 3 if p.dimension == "3d" else 2
+        linear = None
+        if self.dim == 3:
+            self.cm = hex_block_mesh(comm, (p.width, p.width), p.li_thickness, m.size_min,
+                                     m.size_max, m.grading)
+            ndofs = 3 * self.cm.mesh.geometry.index_map().size_global
+            kind = case.solver.linear_solver  # "auto" is MUMPS here (see the module doc)
+            linear = default_options("direct" if kind == "auto" else kind, 3, ndofs)
+            linear.update(case.solver.petsc_options)
+        else:
+            self.cm = block_mesh(comm, (p.width,), p.li_thickness, m.size_min, m.size_max,
+                                 m.grading)
+        self.linear = "direct (MUMPS)" if linear is None or linear.get("pc_type") == "lu" \
+            else f"{linear.get('ksp_type')} + {linear.get('pc_type')}"
         self.p_ref = max([initial_pressure(case)] + _pressures(case))
         if self.p_ref <= 0:
             raise CaseError("protocol", [e.step.text for e in case.protocol],
                             "needs a positive stack pressure")
         self.block = CreepContactBlock(self.cm, li["youngs_modulus"], li["poissons_ratio"],
                                        self.law, self.surface, self.p_ref, m.size_min,
-                                       degree=m.element_degree, T=case.temperature)
+                                       degree=m.element_degree, T=case.temperature,
+                                       linear_options=linear)
         # l2 (secant) line search: with full steps (basic) or backtracking (bt) Newton
         # diverges or stalls when the stiff Li creep (Norton n = 6.6) flows into contact
         self.block.problem.solver.getLineSearch().setType("l2")
         self.slab = SeparatorSlab(comm, p.width, p.separator_thickness, m.size_min, m.size_max,
-                                  m.grading, degree=m.element_degree)
+                                  m.grading, degree=m.element_degree, dimension=self.dim)
         self.kappa_ref = sep["ionic_conductivity"]
         self.Ea = sep["ionic_activation_energy"]
         self.i0_ref = DEFAULTS["li_exchange_current_density"].value
         self.alpha = DEFAULTS["li_transfer_coefficient"].value
         self.width = p.width
+        #: nominal interface area (m per unit depth in 2D, m^2 in 3D)
+        self.area = p.width ** (self.dim - 1)
         V = self.block.V
         self.top_form = dolfinx.fem.form(
-            self.block.u[1] * ufl.Measure("ds", domain=self.cm.mesh,
+            self.block.u[self.dim - 1] * ufl.Measure("ds", domain=self.cm.mesh,
                                           subdomain_data=self.cm.facet_tags)(self.cm.tag("top")))
         self.ndofs = V.dofmap.index_map.size_global * V.dofmap.index_map_bs
         ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
         self.mesh_info = {"li_cells": ncells, "displacement_dofs": self.ndofs,
                           "separator_potential_dofs": self.slab.V.dofmap.index_map.size_global,
                           "contact_face_element_size_um": m.size_min * UM,
-                          "element_degree": m.element_degree}
+                          "element_degree": m.element_degree,
+                          "cell_type": "hexahedron" if self.dim == 3 else "triangle",
+                          "linear_solver": self.linear}
 
     # -- kinetics and transport at temperature T
     def kappa(self, T: float) -> float:
@@ -267,19 +320,30 @@ class PatchModel:
 
     def mean_top_displacement(self) -> float:
         return self.comm.allreduce(dolfinx.fem.assemble_scalar(self.top_form),
-                                   op=MPI.SUM) / self.width
+                                   op=MPI.SUM) / self.area
 
     def interface(self, state: ContactState, T: float, probe_current: float) -> PatchState:
         closed = state.pressure > 0.0
-        self.slab.set_contact(state.coordinates[:, 0], closed)
+        lateral = state.coordinates[:, : self.dim - 1]
+        self.slab.set_contact(lateral if self.dim == 3 else lateral[:, 0], closed)
         cur = self.slab.solve(self.kappa(T), self.r_ct(T), probe_current)
         fill = 0.0
         for pore in self.surface.pores:
-            inside = pore.inside(state.coordinates[:, :1])
+            inside = pore.inside(lateral)
             if inside.any():  # Li bottom below the mean plane: z_patch = gap + s_patch
-                z = state.gap[inside] + self.surface.patch_height(state.coordinates[inside, :1])
+                z = state.gap[inside] + self.surface.patch_height(lateral[inside])
                 fill = max(fill, min(float(np.max(-z)), pore.depth))  # not the penetration
-        return PatchState(state, count_spots(closed), max(fill, 0.0), cur)
+        spots = (count_spots_grid(lateral, closed)[0] if self.dim == 3
+                 else count_spots(closed))
+        return PatchState(state, spots, max(fill, 0.0), cur)
+
+    def mean_spot_size(self, area: float, spots: int) -> float:
+        """Mean spot width (2D) or the diameter of the circle of the mean spot area (3D), m."""
+        if not spots:
+            return 0.0
+        if self.dim == 2:
+            return area / spots
+        return 2.0 * math.sqrt(area / (spots * math.pi))
 
 
 class PatchRun:
@@ -326,7 +390,7 @@ class PatchRun:
         pts = b.creep.Qs.element.interpolation_points
         fw.add_cell_scalar("creep_strain_eq", b.creep.p_eq, pts)
         s = deviator(b.sigma_n)
-        fw.add_cell_scalar("von_mises_stress", ufl.sqrt(1.5 * ufl.inner(s, s)), pts)
+        fw.add_cell_scalar("von_mises", ufl.sqrt(1.5 * ufl.inner(s, s)), pts)
         self.fields = fw
 
     def _write_fields(self) -> None:
@@ -368,7 +432,7 @@ class PatchRun:
             "contact_fraction": st.contact_fraction,
             "conducting_fraction": cur.conducting_fraction,
             "contact_spots": ps.spots,
-            "mean_spot_size_um": area / ps.spots * UM if ps.spots else 0.0,
+            "mean_spot_size_um": m.mean_spot_size(area, ps.spots) * UM,
             "mean_gap_um": st.mean_gap * UM,
             "void_area_um2_per_um": st.void / st.nominal_area * UM,
             "pore_fill_depth_um": ps.pore_fill_depth * UM,
@@ -525,8 +589,10 @@ class PatchRun:
             "description": c.description,
             "case_source": c.source,
             "case_sha256": c.digest,
-            "model": "patch: 2D plane-strain creeping Li on a rigid rough Li6PS5Cl surface "
-                     "(fem.contact.patch_run)",
+            "model": ("patch: 2D plane-strain creeping Li on a rigid rough Li6PS5Cl surface "
+                      "(fem.contact.patch_run)" if m.dim == 2 else
+                      "patch: 3D creeping Li (trilinear hexahedra, selective reduced "
+                      "integration) on a rigid rough Li6PS5Cl surface (fem.contact.patch_run)"),
             "ranks": self.comm.size,
             "wall_time_s": wall,
             "wall_time_split_s": dict(self.timing),

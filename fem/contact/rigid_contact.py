@@ -30,11 +30,12 @@ body, so a moderate penalty (10 E*/h) needs only one or two updates.
 Multiplier storage. ``lambda`` lives at the nodes of the contact face (a Lagrange function of
 the displacement's degree; only its contact-face values are used). The contact integral uses a
 nodal quadrature whose points are exactly those nodes: the vertex rule for P1 (2D and 3D) and
-the 3-point Gauss-Lobatto (GLL) rule for P2 in 2D. So the multiplier, the gap, the contact
+the 3-point Gauss-Lobatto (GLL) rule for P2 in 2D, the tensor GLL rules on the quadrilateral
+faces of hexahedra. So the multiplier, the gap, the contact
 pressure and the contact status are all quadrature-point quantities: the Uzawa update is exact
 pointwise, the traction assembled is the one reported, and the force balance
 ``int p dGamma = applied load`` holds to the Newton tolerance. (P2 on triangular faces in 3D has
-no positive nodal rule; use P1 there.)
+no positive nodal rule; use P1 tetrahedra or hexahedra there.)
 """
 
 from __future__ import annotations
@@ -50,14 +51,25 @@ from fem.contact.surfaces import RigidSurface
 from fem.geometry.mesh import CellMesh
 
 
-def nodal_quadrature(degree: int, tdim: int) -> dict:
-    """Facet quadrature metadata whose points are the Lagrange nodes of the facet."""
+def nodal_quadrature(degree: int, tdim: int, hexahedral: bool = False) -> dict:
+    """Facet quadrature metadata whose points are the Lagrange nodes of the facet.
+
+    Simplices: the vertex rule (P1) and, in 2D, the 3-point Gauss-Lobatto rule (P2). The
+    quadrilateral faces of hexahedra (``hexahedral``): the tensor Gauss-Lobatto rule with 2 (Q1,
+    the trapezoidal rule) or 3 (Q2) points per direction, all weights positive."""
+    if hexahedral and degree in (1, 2):
+        return {"quadrature_rule": "GLL", "quadrature_degree": 2 * degree - 1}
     if degree == 1:
         return {"quadrature_rule": "vertex", "quadrature_degree": 1}
     if degree == 2 and tdim == 2:
         return {"quadrature_rule": "GLL", "quadrature_degree": 3}
     raise NotImplementedError(f"no nodal facet quadrature for P{degree} in {tdim}D "
-                              "(use P1 in 3D, P1 or P2 in 2D)")
+                              "(use P1 in 3D, P1 or P2 in 2D, or hexahedra)")
+
+
+def is_hexahedral(msh) -> bool:
+    """True for a mesh of hexahedra (quadrilateral facets)."""
+    return msh.topology.cell_type == dolfinx.mesh.CellType.hexahedron
 
 
 @dataclass
@@ -127,7 +139,8 @@ class RigidSurfaceContact:
         self.pressure = ufl.max_value(0.0, self.multiplier - self.penalty * self.gap)
         self.weight = w
         self.ds = ufl.Measure("ds", domain=msh, subdomain_data=cm.facet_tags,
-                              metadata=nodal_quadrature(degree, tdim))(cm.tag(facet_name))
+                              metadata=nodal_quadrature(degree, tdim, is_hexahedral(msh))
+                              )(cm.tag(facet_name))
         self._gap_expr = dolfinx.fem.Expression(self.gap, self.S.element.interpolation_points)
         closed = ufl.conditional(ufl.gt(self.pressure, 0.0), 1.0, 0.0)
         self._forms = {
