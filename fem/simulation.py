@@ -213,6 +213,16 @@ class Simulation:
             self.stations.advance(self.volume.current_density, self.state.current, dt,
                                   self.state.temperature)
             self.stations.commit()
+            self._push_contact()
+
+    def _push_contact(self) -> None:
+        """The committed contact fraction into the electrochemistry's Li kinetics (f i0) for
+        the next step (staggered, as the pressure; collective)."""
+        if self.stations is None or self.echem is None:
+            return
+        self.stations.kinetics_carry_contact = True
+        for sign, r, f in self.stations.contact_profiles(self.cm.axisymmetric):
+            self.echem.set_contact_fraction("li" if sign > 0 else "counter", r, f)
 
     def _check_short(self, entry: ProtocolEntry) -> None:
         """The terminator: stop after the step on which a short is predicted (collective)."""

@@ -92,6 +92,28 @@ def test_void_margin_sign_and_no_stripping():
     assert st.void_margin[2] < 0  # 10 mA/cm^2 stripping outruns the supply
 
 
+def test_plating_restores_contact_at_the_deposition_rate():
+    """No pressure (no creep, no diffusion supply): plating alone closes the gaps,
+    d(1 - f)/dt = -(v_p / h)(1 - f), so 1 - f = (1 - f0) exp(-v_p t / h); backward Euler
+    within 0.5 % at 60 steps per time constant; stripping at the same current then opens them
+    again (f falls)."""
+    pr = _params()
+    st = ContactState(pr, 1)
+    st.f[:] = 0.4
+    i = np.array([10.0])  # 1 mA/cm^2 plating
+    tau = pr.roughness_height / pr.strip_velocity(i)[0]
+    dt = tau / 60.0
+    for _ in range(120):
+        st.advance(np.zeros(1), i, dt, T)
+        st.commit()
+    exact = 1.0 - 0.6 * np.exp(-2.0)
+    assert st.f[0] == pytest.approx(exact, rel=5e-3)
+    assert st.void_margin[0] == 1.0  # plating: no stripping margin
+    f_plated = st.f[0]
+    st.advance(np.zeros(1), -i, dt, T)
+    assert st.f_new[0] < f_plated
+
+
 def test_extrusion_depth_grows_at_the_indentation_creep_rate():
     """At full contact dd/dt = r_p eps_c(p / c): linear in time, to round-off."""
     pr = _params()

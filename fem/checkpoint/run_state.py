@@ -139,6 +139,7 @@ def restore(sim, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         if "interface__state" not in arrays:
             raise RestartError("the checkpoint lacks the interface state")
         stations.set_state_rows(local_cells(keys, arrays["interface__state"]))
+        sim._push_contact()  # the electrochemistry's kinetics see the restored contact
     if meta.get("echem"):
         sim.echem.set_state_scalars(meta["echem"])
         sim.echem_v_last = meta["echem"]["voltage_last"]

@@ -12,9 +12,12 @@ step, the ionic and electronic potentials and the cell voltage at the applied cu
   irreversibility (card ``first_cycle_efficiency`` eta, lab-data.md 4): a cell of the cathode
   that reached soc_max can take back only eta * soc_max; below soc_max (1 - eta) its OCV falls
   with the slope ``TAIL_SLOPE``, so a discharge ends at its voltage cut-off with the lost capacity;
-* Li metal | separator: Butler-Volmer on the true contact (contact fraction 1 until the contact
-  model supplies it) with the mechanical shift -V_Li p / F of the mean interface pressure
-  (physics.md 3.4); a symmetric cell's lower Li | separator interface is the counter electrode;
+* Li metal | separator: Butler-Volmer on the true contact, i.e. with the nominal exchange
+  current density f i0 where f is the contact fraction of the interface model
+  (:mod:`fem.interface`, the previous step's, as a profile along the radius; 1 without it), with
+  the mechanical shift -V_Li p / F of the mean interface pressure (physics.md 3.4); a symmetric
+  cell's lower Li | separator interface is the counter electrode with its own f (its plating
+  current is taken as the mirror image of the upper interface's profile);
 * Li_xSi | separator (Si cells): the same kinetics with the Li_xSi open-circuit potential at the
   electrode's mean x (a uniform-x electrode: the lithiation front inside the Si layer is not
   resolved at the cell scale).
@@ -120,13 +123,25 @@ class CellElectrochemistry:
         self.kappa = dolfinx.fem.Constant(sub, self.kappa_ref)
         self.i0_li = dolfinx.fem.Constant(sub, DEFAULTS["li_exchange_current_density"].value)
         self.shift = dolfinx.fem.Constant(sub, 0.0)
-        li_kin = Kinetics(self.i0_li)
+        # true contact fraction of each Li | separator interface (1 until the interface model
+        # sets it, set_contact_fraction): i0 is per true contact area, so the nominal exchange
+        # current density is f i0 (physics.md 2.3 item 5)
+        Q0 = dolfinx.fem.functionspace(sub, ("DG", 0))
+        self.contact = {"li": dolfinx.fem.Function(Q0, name="li_contact_fraction"),
+                        "counter": dolfinx.fem.Function(Q0, name="counter_contact_fraction")}
+        for fn in self.contact.values():
+            fn.x.array[:] = 1.0
+        nsub_all = (sub.topology.index_map(tdim).size_local
+                    + sub.topology.index_map(tdim).num_ghosts)
+        mid = dolfinx.mesh.compute_midpoints(sub, tdim, np.arange(nsub_all, dtype=np.int32))
+        self._cell_r = mid[:, 0] if cm.axisymmetric else np.hypot(mid[:, 0], mid[:, 1])
+        li_kin = Kinetics(self.i0_li * self.contact["li"])
         counter = None
         comp = None
         if self.cathode is not None:
             comp = self._composite(sub, cell_tags, groups)
         else:  # the lower Li of a symmetric cell: under the same stack pressure (same shift)
-            counter = PlanarElectrode(Kinetics(self.i0_li), self.shift)
+            counter = PlanarElectrode(Kinetics(self.i0_li * self.contact["counter"]), self.shift)
         self.cc = ChargeConservation(
             sub, cell_tags, facet_tags, groups, kappa_separator=self.kappa, li_kinetics=li_kin,
             cathode=comp, counter=counter, axisymmetric=cm.axisymmetric, temperature=temperature,
@@ -261,6 +276,14 @@ class CellElectrochemistry:
             self.kappa_c.value = self.kappa_c_ref * f
             self.i0_c.value = CATHODE_EXCHANGE_CURRENT * f
         self.cc.T.value = T
+
+    def set_contact_fraction(self, which: str, r: np.ndarray, f: np.ndarray) -> None:
+        """The contact fraction of interface ``which`` ("li": the working Li electrode, "counter":
+        the lower Li of a symmetric cell) as the profile f(r) (``r`` sorted, the same on every
+        rank), put on every cell of the submesh at its centre's radius (only the cells on the
+        interface matter). Local (no communication)."""
+        fn = self.contact[which]
+        fn.x.array[:] = np.interp(self._cell_r, r, f) if len(r) else 1.0
 
     def anode_x(self, charge: float) -> float:
         """Mean x of the Li_xSi electrode after ``charge`` C/m^2 (x0 the prelithiation)."""

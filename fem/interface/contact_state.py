@@ -14,13 +14,18 @@ facets, :mod:`fem.interface.stations`):
   and what it cannot replace opens gaps. Creep (h df/dt above) and diffusion over the gap
   height, v_heal = D V_Li (p/f) / (R T h), close gaps. Together
 
-      df/dt = 2 eps_c(p/c) f^(1-n) + v_heal(f) / h - max(v_s - v_spot(f), 0) / h,      (1)
+      df/dt = 2 eps_c(p/c) f^(1-n) + v_heal(f) / h - max(v_s - v_spot(f), 0) / h
+              + (1 - f) v_p / h,                                                       (1)
 
   integrated by backward Euler (the right side falls monotonically in f, so the step has one
   root, found by bisection in ln f: unconditionally stable for the stiff f^(1-n)). The two
   scales are why a well-pressed interface takes a large stripping current without voids
   (sub-micrometre paths) while gaps left by a short hold close only slowly at a few MPa
   (micrometre paths), as the lab's hold-time dependence of the CCD shows (lab-data.md 2).
+  Plating at i_p > 0 restores contact: the Li deposited on the spots at v_p = i_p V_Li / F
+  spreads into the open gaps next to them, in proportion to the open share 1 - f (the last
+  term; the same two-scale picture, the deposit goes where the gaps are; an assumption [U]
+  of this model, not a measured law: the lab data only show that cells recover on plating).
 * extrusion of Li into the separator's surface pores of radius r_p (physics.md 2.1, Doux 2020:
   Li creeps into the pellet's porosity at high stack pressure): indentation creep of a punch
   of radius r_p under the contact pressure, dd/dt = f r_p eps_c(p / c) (only the contacting Li
@@ -131,10 +136,11 @@ class ContactState:
         return 2.0 * self.p.creep_rate(np.asarray(pressure) / self.p.tabor_constraint, temperature)
 
     def _rate(self, f: np.ndarray, g: np.ndarray, pressure: np.ndarray, v_s: np.ndarray,
-              temperature: float) -> np.ndarray:
+              temperature: float, v_p: np.ndarray | float = 0.0) -> np.ndarray:
         n, h = self.p.creep_exponent, self.p.roughness_height
         v_heal, v_spot = self.p.supply_velocities(pressure, f, temperature)
-        return g * f ** (1.0 - n) + (v_heal - np.maximum(v_s - v_spot, 0.0)) / h
+        return (g * f ** (1.0 - n) + (v_heal - np.maximum(v_s - v_spot, 0.0)) / h
+                + (1.0 - f) * v_p / h)
 
     # ------------------------------------------------------------------ one step
     def advance(self, pressure: np.ndarray, plating_current: np.ndarray, dt: float,
@@ -147,7 +153,9 @@ class ContactState:
         f0 = np.maximum(self.f, self.instant_contact(pressure))
         g = self.creep_growth(pressure, temperature)
         v_s = pr.strip_velocity(-i)
-        f_new = f0 if dt <= 0.0 else self._backward_euler(f0, g, pressure, v_s, dt, temperature)
+        v_p = pr.strip_velocity(i)  # deposition velocity of plating (zero when stripping)
+        f_new = (f0 if dt <= 0.0 else
+                 self._backward_euler(f0, g, pressure, v_s, dt, temperature, v_p))
         f_new = np.clip(np.maximum(f_new, self.instant_contact(pressure)),
                         pr.min_contact_fraction, 1.0)
         self.f_new = f_new
@@ -162,7 +170,8 @@ class ContactState:
         self.focused_current = np.maximum(i, 0.0) * beta / f_new
         self.pressure = pressure
 
-    def _backward_euler(self, f0, g, pressure, v_s, dt, temperature, iterations: int = 60):
+    def _backward_euler(self, f0, g, pressure, v_s, dt, temperature, v_p=0.0,
+                        iterations: int = 60):
         """Root of f - f0 - dt rate(f) = 0 in [f_min, f_hi] by bisection in ln f (the residual
         rises monotonically in f). A root above 1 means full contact (clipped by the caller)."""
         pr = self.p
@@ -171,7 +180,7 @@ class ContactState:
 
         def residual(lnf):
             f = np.exp(lnf)
-            return f - f0 - dt * self._rate(f, g, pressure, v_s, temperature)
+            return f - f0 - dt * self._rate(f, g, pressure, v_s, temperature, v_p)
 
         r_lo = residual(lo)
         for _ in range(iterations):

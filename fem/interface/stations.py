@@ -115,15 +115,21 @@ class InterfaceStations:
         for itf, p in zip(self.interfaces, self._interface_pressures(), strict=True):
             itf.state.initialise(p)
 
+    #: True when the electrochemistry solve carries the contact fraction in its kinetics
+    #: (:meth:`contact_profiles` pushed into it): its current profile is then used as it is
+    kinetics_carry_contact = False
+
     def advance(self, current_density, i_app: float, dt: float, temperature: float) -> None:
         """Trial step with the committed mechanics of this step (collective). The local current
         is the plating-current hook's (:class:`fem.mechanics.volume_change.VolumeChange`: the
-        electrochemistry's profile or the applied current) times the share each point takes by
-        its contact (:func:`fem.interface.contact_state.current_share`, contact fraction of the
-        step's start), normalised to keep each interface's mean."""
+        electrochemistry's profile or the applied current). When the electrochemistry does not
+        carry the contact fraction (no electrochemistry), it is scaled by the share each point
+        takes by its contact (:func:`fem.interface.contact_state.current_share`, contact
+        fraction of the step's start), normalised to keep each interface's mean."""
         comm = self.mech.comm
         for itf, p in zip(self.interfaces, self._interface_pressures(), strict=True):
-            share = current_share(itf.state.f, self.params)
+            share = (np.ones(itf.cells.size) if self.kinetics_carry_contact
+                     else current_share(itf.state.f, self.params))
             sums = comm.allreduce(np.array([float(np.dot(itf.weights, share)),
                                             float(itf.weights.sum())]), op=MPI.SUM)
             if i_app == 0.0 or itf.cells.size == 0:
@@ -132,6 +138,21 @@ class InterfaceStations:
                 i = itf.sign * np.asarray(current_density(itf.li_layer, itf.centres, i_app))
                 i = i * share * sums[1] / sums[0]
             itf.state.advance(p, i, dt, temperature)
+
+    def contact_profiles(self, axisymmetric: bool) -> list[tuple[float, np.ndarray, np.ndarray]]:
+        """(sign, radius, contact fraction) of every interface, sorted by radius, the same on
+        every rank (collective): sign +1 for the upper (working) Li, -1 for the lower Li of a
+        symmetric cell."""
+        comm = self.mech.comm
+        out = []
+        for itf in self.interfaces:
+            c = itf.centres
+            r = c[0] if axisymmetric else np.hypot(c[0], c[1])
+            r = np.concatenate(comm.allgather(np.asarray(r, dtype=float)))
+            f = np.concatenate(comm.allgather(np.asarray(itf.state.f, dtype=float)))
+            order = np.argsort(r, kind="stable")
+            out.append((itf.sign, r[order], f[order]))
+        return out
 
     def commit(self) -> None:
         for itf in self.interfaces:
