@@ -1,13 +1,19 @@
-"""Figures of the creep verification tests: docs/verification/*.png.
+"""Figures of the verification tests: docs/verification/*.png.
 
-Reuses the set-ups of tests/test_creep_verification.py (the same functions the tests assert
-on), so the figures show exactly what CI checks:
+Reuses the set-ups of the tests (the same functions and constants the tests assert on), so the
+figures show exactly what CI checks:
 
 * relaxation.png: Maxwell-Norton relaxation in a fixed gap, FE against the closed form;
 * time_convergence.png: error against time step, with the first-order slope;
-* large_strain.png: constant-load compression creep to 30 %, FE against ln(1 + n A p0^n t)/n.
+* large_strain.png: constant-load compression creep to 30 %, FE against ln(1 + n A p0^n t)/n;
+* westergaard.png: elastic contact of a sinusoid (tests/test_contact_westergaard.py), contact
+  fraction against p/p* and the pressure profiles, FE against Westergaard / Johnson;
+* creep_asperity.png: creep-driven contact growth of one asperity
+  (tests/test_contact_creep_asperity.py), log f against log t with the t^(1/(n+1)) slope;
+* spreading.png: constriction resistance of a periodic spot array (tests/test_contact_spreading.py)
+  against the closed form of physics.md 3.5.
 
-    .venv/bin/python scripts/verification_figures.py
+    .venv/bin/python scripts/verification_figures.py [NAME ...]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+import numpy as np  # noqa: E402
 import test_creep_verification as tcv  # noqa: E402
 
 OUT = ROOT / "docs" / "verification"
@@ -94,11 +101,115 @@ def large_strain() -> None:
     plt.close(fig)
 
 
+def westergaard() -> None:
+    import test_contact_westergaard as tw
+
+    from fem._dolfinx import MPI
+    from fem.contact import westergaard as wg
+    from fem.contact.elastic_block import ElasticContactBlock
+    from fem.contact.meshes import block_mesh
+    from fem.contact.surfaces import SinusoidSurface
+
+    cm = block_mesh(MPI.COMM_WORLD, (tw.LAM / 2,), 2 * tw.LAM, tw.HS, tw.LAM / 10, grading=0.3)
+    block = ElasticContactBlock(cm, tw.E, tw.NU, SinusoidSurface(tw.H, tw.LAM), tw.HS, degree=2)
+    p_star = wg.full_contact_pressure(block.E_star, tw.H, tw.LAM)
+    ratios = [0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.2]
+    res = {r: block.solve(r * p_star, tw.TOL) for r in ratios}
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    rr = np.linspace(0.0, 1.2, 200)
+    a.plot(rr, [wg.contact_fraction(r * p_star, p_star) for r in rr], "k-", label="Westergaard")
+    a.plot(ratios, [res[r].state.contact_fraction for r in ratios], "o", label="FE")
+    a.set_xlabel("p / p*")
+    a.set_ylabel("contact fraction 2a / lambda")
+    a.legend()
+    a.grid(alpha=0.3)
+    for r in (0.1, 0.3, 0.6):
+        x = res[r].state.coordinates[:, 0]
+        b.plot(x / tw.LAM, wg.pressure(x, r * p_star, p_star, tw.LAM) / p_star, "k-", lw=1)
+        b.plot(x[::8] / tw.LAM, res[r].state.pressure[::8] / p_star, "o", ms=2.5,
+               label=f"FE, p/p* = {r}")
+    b.set_xlabel("x / lambda")
+    b.set_ylabel("contact pressure / p*")
+    b.set_xlim(0, 0.5)
+    b.legend()
+    b.grid(alpha=0.3)
+    b.set_title("lines: closed form")
+    fig.tight_layout()
+    fig.savefig(OUT / "westergaard.png", dpi=120)
+    plt.close(fig)
+
+
+def creep_asperity() -> None:
+    import test_contact_creep_asperity as tc
+
+    from fem._dolfinx import MPI
+    from fem.contact.creep_contact import CreepContactBlock, indentation_exponent
+    from fem.contact.meshes import block_mesh
+    from fem.contact.surfaces import SinusoidSurface
+    from fem.mechanics.creep_laws import NortonCreep
+
+    cm = block_mesh(MPI.COMM_WORLD, (tc.LAM / 2,), tc.LAM, tc.HS, tc.LAM / 10, grading=0.25,
+                    fine_width=0.1 * tc.LAM)
+    law = NortonCreep(A_ref=1e-4, n=tc.N, sigma_ref=1e6, T_ref=298.15, Q=0.0)
+    block = CreepContactBlock(cm, 7.82e9, 0.38, law, SinusoidSurface(tc.H, tc.LAM), tc.P, tc.HS)
+    block.step(1e-9, tc.TOL)
+    t = 1e-2 * 10.0 ** (np.arange(0, 22) / 4.0)
+    f = []
+    for ti in t:
+        f.append(block.step(ti - block.time, tc.TOL).state.contact_fraction)
+    f = np.array(f)
+    late = t >= 30.0
+    slope = np.polyfit(np.log(t[late]), np.log(f[late]), 1)[0]
+    m = indentation_exponent(tc.N, beta=2, dim=2)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.loglog(t, f, "o-", ms=3, label=f"FE (late slope {slope:.3f})")
+    ax.loglog(t[late], f[late][-1] * (t[late] / t[late][-1]) ** m, "k--",
+              label=f"t^(1/(n+1)) = t^{m:.2f}")
+    ax.loglog(t[late], f[late][-1] * (t[late] / t[late][-1]) ** (1 / tc.N), "k:",
+              label=f"t^(1/n) = t^{1 / tc.N:.2f} (wedge model)")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("contact fraction")
+    ax.set_title("tolerance: slope within 15 % of 1/(n+1)", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(OUT / "creep_asperity.png", dpi=120)
+    plt.close(fig)
+
+
+def spreading() -> None:
+    import test_contact_spreading as ts
+
+    from fem._dolfinx import MPI
+    from fem.contact import spreading as sp
+
+    fs = [0.02, 0.05, 0.1, 0.2, 0.3, 0.4]
+    fe = [sp.spot_array(MPI.COMM_WORLD, ts.KAPPA, ts.A, f).area_resistance for f in fs]
+    ff = np.linspace(0.01, 0.45, 200)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.semilogy(ff, [sp.array_constriction_resistance(ts.KAPPA, ts.A, f) * 1e4 for f in ff],
+                "k-", label="pi a (1 - sqrt f)^1.5 / (4 kappa f)")
+    ax.semilogy(fs, np.array(fe) * 1e4, "o", label="FE (flux tube)")
+    ax.axvspan(0.02, 0.2, color="0.92", label="tested (5 %)")
+    ax.set_xlabel("contact area fraction f")
+    ax.set_ylabel("constriction ASR (ohm cm^2)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(OUT / "spreading.png", dpi=120)
+    plt.close(fig)
+
+
+FIGURES = {"relaxation": relaxation, "time_convergence": time_convergence,
+           "westergaard": westergaard, "creep_asperity": creep_asperity,
+           "spreading": spreading, "large_strain": large_strain}
+
+
 def main() -> None:
+    """All figures, or those named on the command line."""
     OUT.mkdir(parents=True, exist_ok=True)
-    relaxation()
-    time_convergence()
-    large_strain()
+    for name in sys.argv[1:] or FIGURES:
+        FIGURES[name]()
     print("written:", *sorted(p.name for p in OUT.glob("*.png")))
 
 

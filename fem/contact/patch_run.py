@@ -318,6 +318,19 @@ class PatchModel:
             rate[~np.isfinite(rate)] = 0.0
         return out
 
+    def seat(self, pressure: float, T: float):
+        """The elastic seating step (dt = 0) at ``pressure``. 3D: full Newton steps first
+        (measured: 10 instead of 26 iterations on the bundled 3D patch; the l2 line search is
+        for the creep steps), the l2 line search if they fail."""
+        ls = self.block.problem.solver.getLineSearch()
+        if self.dim == 3:
+            ls.setType("basic")
+            step = self.try_step(0.0, pressure, T)
+            ls.setType("l2")
+            if step is not None:
+                return step
+        return self.try_step(0.0, pressure, T)
+
     def mean_top_displacement(self) -> float:
         return self.comm.allreduce(dolfinx.fem.assemble_scalar(self.top_form),
                                    op=MPI.SUM) / self.area
@@ -518,7 +531,7 @@ class PatchRun:
         # pressure; the pressure then ramps up with creep active (see _step)
         seat = ProtocolEntry(-1, 0, Press(text="seating load"))
         self.pressure = SEAT * initial_pressure(c)
-        step = self.model.try_step(0.0, self.pressure, self.T)
+        step = self.model.seat(self.pressure, self.T)
         if step is None:
             raise SolverError(f"the seating load ({self.pressure / 1e6:.3g} MPa) failed")
         self._record(seat, 0.0, step)
