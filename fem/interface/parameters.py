@@ -23,15 +23,16 @@ class Parameter:
 DEFAULTS: dict[str, Parameter] = {
     "creep_reference_rate": Parameter(
         1.0e-11, "1/s", "strain_rate",
-        "CALIBRATED (scripts/validation/calibrate_ccd.py, grid 3e-12 / 1e-11 1/s; "
+        "CALIBRATED (scripts/validation/calibrate_ccd.py, grid 3e-12 / 1e-11 / 3e-11 1/s, all "
+        "three fit equally, the centre is kept: the two CCDs do not pin it down; "
         "docs/validation/ccd_calibration.json) on the symmetric-cell CCDs after 1 and "
         "30 min holds at 25 MPa (lab-data.md 2): the Li strain rate at 1 MPa that governs flow "
         "into micrometre gaps and pores; far below the bulk Norton fit (7.73e-3 1/s, physics.md "
         "1.3a) because Li is much stronger at the micrometre scale (sub-um pillars 15-105 MPa, "
         "Xu et al. PNAS 2017 [S], physics.md 1.2). Exponent and activation energy: the Li card's"),
     "critical_local_current_density": Parameter(
-        18.2, "A/m^2", "current_density",
-        "CALIBRATED (scripts/validation/calibrate_ccd.py; 1.82 mA/cm^2) with "
+        15.2, "A/m^2", "current_density",
+        "CALIBRATED (scripts/validation/calibrate_ccd.py; 1.52 mA/cm^2) with "
         "creep_reference_rate on the 1 min / 30 min hold CCDs (lab-data.md 2): plating "
         "current density at the true contact above which a Li filament nucleates"),
     "tabor_constraint": Parameter(

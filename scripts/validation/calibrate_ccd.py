@@ -9,8 +9,8 @@ The critical current density enters only the short criterion, not the state, so 
 ``cases/li_symmetric_ccd.toml`` per hold and creep rate (terminator off, whole ramp) gives the
 CCD for every critical current density: the first ramp level whose largest focused plating
 current exceeds it. For each creep rate of a log grid the best critical current density is
-found; the pair with the least squared log error wins (then refined once between its
-neighbours).
+found; the pair with the least squared log error wins. Equal errors: the rate nearest the
+grid's geometric centre.
 
     python scripts/validation/calibrate_ccd.py [--jobs 2]   -> docs/validation/ccd_calibration.json
 """
@@ -95,6 +95,13 @@ def best_icrit(maxima: dict[float, list]) -> tuple[float, float]:
     return best[1], best[0]
 
 
+def _off_centre(row: dict, rates: list[float]) -> float:
+    """Distance (in log) of a row's rate from the grid's geometric centre: the tie-break when
+    several rates fit equally well (the data then do not pin the rate down)."""
+    centre = 0.5 * (math.log(min(rates)) + math.log(max(rates)))
+    return abs(math.log(row["creep_reference_rate_1_s"]) - centre)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
@@ -119,7 +126,7 @@ def main() -> None:
                       "ccd_mA_cm2": ccds, "squared_log_error": err})
         print(f"rate {rate:.3g} 1/s: best i_crit {ic:.3g} mA/cm^2 -> CCD {ccds}, "
               f"error {err:.3g}", flush=True)
-    best = min(table, key=lambda r: r["squared_log_error"])
+    best = min(table, key=lambda r: (round(r["squared_log_error"], 9), _off_centre(r, rates)))
     result = {
         "what": "interface.creep_reference_rate and interface.critical_local_current_density "
                 "fitted on lab-data.md 2 (CCD 0.88 mA/cm^2 after 1 min, 2.15 after 30 min at "

@@ -83,6 +83,37 @@ def main() -> None:
     path = ROOT / "docs/validation/interface_impedance.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"-> {path}")
+    figure(out, ROOT / "docs/figures/interface_impedance.png")
+
+
+def figure(out: dict, path: Path) -> None:
+    """Cell resistance against stack pressure, model and Doux 2020 (a lower bound at 1 MPa),
+    with the state after release from 25 to 5 MPa as separate markers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ps = [1, 5, 10, 15, 20, 25]
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.plot(ps, [out["model"][str(p)]["cell_resistance_ohm"] for p in ps], "o-",
+            label="model (prediction)")
+    lab = [(p, LAB[p]) for p in ps if not isinstance(LAB[p], str)]
+    ax.plot(*zip(*lab, strict=True), "ks", label="Doux 2020")
+    ax.annotate("lab > 500 (off scale)", (1.6, 147), fontsize=8)
+    ax.plot([1], [150], "k^")
+    ax.plot([5], [out["model"]["5 after 25"]["cell_resistance_ohm"]], "o", mfc="none", ms=9,
+            label="model, 5 MPa after 25")
+    ax.plot([5], [LAB["5 after 25"]], "ks", mfc="none", ms=9, label="lab, 5 MPa after 25")
+    ax.set_xlabel("stack pressure (MPa)")
+    ax.set_ylabel("Li | LPSCl | Li resistance (ohm)")
+    ax.set_ylim(0, 160)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(f"-> {path}")
 
 
 if __name__ == "__main__":
