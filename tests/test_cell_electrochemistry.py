@@ -116,8 +116,11 @@ def test_coupled_solution_converges_first_order_in_dt(shared_tmp):
 
 
 def test_symmetric_cell_voltage_is_ohmic_plus_kinetic(shared_tmp):
-    """Li | LPSCl | Li at a small current: V = i (L/kappa + 2 R_ct) (linear Butler-Volmer)."""
+    """Li | LPSCl | Li at a small current: V = i (L/kappa + 2 R_ct) (linear Butler-Volmer), at
+    full contact (interface model off; its contact fraction in the kinetics is tested in
+    test_contact_fraction_enters_the_li_kinetics)."""
     raw = _raw(["Charge at 0.01 mA/cm^2 for 10 min"], dt="10 min")
+    raw["interface"] = {"enabled": False}
     raw["cell"]["kind"] = "symmetric"
     raw["cell"]["layers"] = [
         {"name": "li_bottom", "role": "li", "material": "li", "thickness": "100 um"},
