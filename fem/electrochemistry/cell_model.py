@@ -126,15 +126,15 @@ class CellElectrochemistry:
         # true contact fraction of each Li | separator interface (1 until the interface model
         # sets it, set_contact_fraction): i0 is per true contact area, so the nominal exchange
         # current density is f i0 (physics.md 2.3 item 5)
-        Q0 = dolfinx.fem.functionspace(sub, ("DG", 0))
-        self.contact = {"li": dolfinx.fem.Function(Q0, name="li_contact_fraction"),
-                        "counter": dolfinx.fem.Function(Q0, name="counter_contact_fraction")}
+        # continuous (P1): the interface current at a node must not depend on which cell (and so
+        # which rank) evaluates it
+        Q1 = dolfinx.fem.functionspace(sub, ("Lagrange", 1))
+        self.contact = {"li": dolfinx.fem.Function(Q1, name="li_contact_fraction"),
+                        "counter": dolfinx.fem.Function(Q1, name="counter_contact_fraction")}
         for fn in self.contact.values():
             fn.x.array[:] = 1.0
-        nsub_all = (sub.topology.index_map(tdim).size_local
-                    + sub.topology.index_map(tdim).num_ghosts)
-        mid = dolfinx.mesh.compute_midpoints(sub, tdim, np.arange(nsub_all, dtype=np.int32))
-        self._cell_r = mid[:, 0] if cm.axisymmetric else np.hypot(mid[:, 0], mid[:, 1])
+        xq = Q1.tabulate_dof_coordinates()
+        self._dof_r = xq[:, 0] if cm.axisymmetric else np.hypot(xq[:, 0], xq[:, 1])
         li_kin = Kinetics(self.i0_li * self.contact["li"])
         counter = None
         comp = None
@@ -280,10 +280,10 @@ class CellElectrochemistry:
     def set_contact_fraction(self, which: str, r: np.ndarray, f: np.ndarray) -> None:
         """The contact fraction of interface ``which`` ("li": the working Li electrode, "counter":
         the lower Li of a symmetric cell) as the profile f(r) (``r`` sorted, the same on every
-        rank), put on every cell of the submesh at its centre's radius (only the cells on the
-        interface matter). Local (no communication)."""
+        rank), interpolated in r at every node of the submesh (only the interface nodes matter).
+        Local (no communication)."""
         fn = self.contact[which]
-        fn.x.array[:] = np.interp(self._cell_r, r, f) if len(r) else 1.0
+        fn.x.array[:] = np.interp(self._dof_r, r, f) if len(r) else 1.0
 
     def anode_x(self, charge: float) -> float:
         """Mean x of the Li_xSi electrode after ``charge`` C/m^2 (x0 the prelithiation)."""
