@@ -11,7 +11,13 @@ figures show exactly what CI checks:
 * creep_asperity.png: creep-driven contact growth of one asperity
   (tests/test_contact_creep_asperity.py), log f against log t with the t^(1/(n+1)) slope;
 * spreading.png: constriction resistance of a periodic spot array (tests/test_contact_spreading.py)
-  against the closed form of physics.md 3.5.
+  against the closed form of physics.md 3.5;
+* ec_mms.png: L2 errors of the two-potential porous-electrode solver against the manufactured
+  solution, P1 and P2 (tests/test_electrochemistry_mms.py);
+* ec_disk.png: primary current distribution on a disk electrode (Newman 1966,
+  tests/test_electrochemistry_disk.py);
+* ec_diffusion.png: constant-flux lithiation of a Li_xSi slab against Carslaw & Jaeger
+  (tests/test_electrochemistry_diffusion.py).
 
     .venv/bin/python scripts/verification_figures.py [NAME ...]
 """
@@ -200,9 +206,72 @@ def spreading() -> None:
     plt.close(fig)
 
 
+def ec_mms() -> None:
+    import test_electrochemistry_mms as tm
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for degree, sizes in ((1, (8, 16, 32)), (2, (4, 8, 16))):
+        err = np.array([tm.solve_mms(n, degree, False) for n in sizes])
+        h = 1.0 / np.array(sizes)
+        for k, (name, mk) in enumerate((("phi_e", "o-"), ("phi_s", "s--"))):
+            ax.loglog(h, err[:, k], mk, label=f"P{degree} {name}")
+        ax.loglog(h, err[-1, 0] * (h / h[-1]) ** (degree + 1), "k:", lw=1)
+    ax.set_xlabel("h")
+    ax.set_ylabel("L2 error")
+    ax.set_title("dotted: slopes 2 (P1) and 3 (P2); asserted +-0.2", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(OUT / "ec_mms.png", dpi=120)
+    plt.close(fig)
+
+
+def ec_disk() -> None:
+    import test_electrochemistry_disk as td
+
+    R, R_exp, r, i_rel = td.solve_disk()
+    order = np.argsort(r)
+    rr = np.linspace(0.0, 0.98, 200)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(rr, 1 / (2 * np.sqrt(1 - rr**2)), "k-", label="1 / (2 sqrt(1 - (r/a)^2))")
+    ax.plot(r[order] / td.A_DISK, i_rel[order], "o", ms=2.5, label="FE")
+    ax.axvspan(0, 0.8, color="0.93", label="asserted (2 %)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 3)
+    ax.set_xlabel("r / a")
+    ax.set_ylabel("i / i_avg")
+    ax.set_title(f"R = {R:.5f}, closed form {R_exp:.5f} ({100 * (R / R_exp - 1):+.3f} %)",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(OUT / "ec_disk.png", dpi=120)
+    plt.close(fig)
+
+
+def ec_diffusion() -> None:
+    import test_electrochemistry_diffusion as tdf
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for t, x, c, exact in tdf.lithiate("1d"):
+        order = np.argsort(x)
+        tau = t * tdf.D_LIXSI / tdf.L**2
+        ax.plot(x[order] * 1e6, exact[order] / 1e3, "k-", lw=1)
+        ax.plot(x[order][::3] * 1e6, c[order][::3] / 1e3, "o", ms=3, label=f"FE, D t / L^2 = {tau:.2g}")
+    ax.set_xlabel("distance from the lithiated face (um)")
+    ax.set_ylabel("Li concentration (mol/L)")
+    ax.set_title("lines: Carslaw & Jaeger series; asserted 1 % of the rise", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(OUT / "ec_diffusion.png", dpi=120)
+    plt.close(fig)
+
+
 FIGURES = {"relaxation": relaxation, "time_convergence": time_convergence,
            "westergaard": westergaard, "creep_asperity": creep_asperity,
-           "spreading": spreading, "large_strain": large_strain}
+           "spreading": spreading, "large_strain": large_strain, "ec_mms": ec_mms,
+           "ec_disk": ec_disk, "ec_diffusion": ec_diffusion}
 
 
 def main() -> None:
