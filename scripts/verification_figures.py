@@ -107,6 +107,20 @@ def large_strain() -> None:
     plt.close(fig)
 
 
+def _finish(fig, ax, name: str, xlabel: str, ylabel: str, title: str | None = None,
+            which: str = "major") -> None:
+    """Labels, legend, grid, then save OUT/name.png and close."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which=which)
+    fig.tight_layout()
+    fig.savefig(OUT / f"{name}.png", dpi=120)
+    plt.close(fig)
+
+
 def westergaard() -> None:
     import test_contact_westergaard as tw
 
@@ -173,14 +187,8 @@ def creep_asperity() -> None:
               label=f"t^(1/(n+1)) = t^{m:.2f}")
     ax.loglog(t[late], f[late][-1] * (t[late] / t[late][-1]) ** (1 / tc.N), "k:",
               label=f"t^(1/n) = t^{1 / tc.N:.2f} (wedge model)")
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("contact fraction")
-    ax.set_title("tolerance: slope within 15 % of 1/(n+1)", fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    fig.savefig(OUT / "creep_asperity.png", dpi=120)
-    plt.close(fig)
+    _finish(fig, ax, "creep_asperity", "time (s)", "contact fraction",
+            "tolerance: slope within 15 % of 1/(n+1)", which="both")
 
 
 def spreading() -> None:
@@ -197,13 +205,8 @@ def spreading() -> None:
                 "k-", label="pi a (1 - sqrt f)^1.5 / (4 kappa f)")
     ax.semilogy(fs, np.array(fe) * 1e4, "o", label="FE (flux tube)")
     ax.axvspan(0.02, 0.2, color="0.92", label="tested (5 %)")
-    ax.set_xlabel("contact area fraction f")
-    ax.set_ylabel("constriction ASR (ohm cm^2)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    fig.savefig(OUT / "spreading.png", dpi=120)
-    plt.close(fig)
+    _finish(fig, ax, "spreading", "contact area fraction f", "constriction ASR (ohm cm^2)",
+            which="both")
 
 
 def ec_mms() -> None:
@@ -216,14 +219,8 @@ def ec_mms() -> None:
         for k, (name, mk) in enumerate((("phi_e", "o-"), ("phi_s", "s--"))):
             ax.loglog(h, err[:, k], mk, label=f"P{degree} {name}")
         ax.loglog(h, err[-1, 0] * (h / h[-1]) ** (degree + 1), "k:", lw=1)
-    ax.set_xlabel("h")
-    ax.set_ylabel("L2 error")
-    ax.set_title("dotted: slopes 2 (P1) and 3 (P2); asserted +-0.2", fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    fig.savefig(OUT / "ec_mms.png", dpi=120)
-    plt.close(fig)
+    _finish(fig, ax, "ec_mms", "h", "L2 error",
+            "dotted: slopes 2 (P1) and 3 (P2); asserted +-0.2", which="both")
 
 
 def ec_disk() -> None:
@@ -258,14 +255,8 @@ def ec_diffusion() -> None:
         tau = t * tdf.D_LIXSI / tdf.L**2
         ax.plot(x[order] * 1e6, exact[order] / 1e3, "k-", lw=1)
         ax.plot(x[order][::3] * 1e6, c[order][::3] / 1e3, "o", ms=3, label=f"FE, D t / L^2 = {tau:.2g}")
-    ax.set_xlabel("distance from the lithiated face (um)")
-    ax.set_ylabel("Li concentration (mol/L)")
-    ax.set_title("lines: Carslaw & Jaeger series; asserted 1 % of the rise", fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(OUT / "ec_diffusion.png", dpi=120)
-    plt.close(fig)
+    _finish(fig, ax, "ec_diffusion", "distance from the lithiated face (um)",
+            "Li concentration (mol/L)", "lines: Carslaw & Jaeger series; asserted 1 % of the rise")
 
 
 FIGURES = {"relaxation": relaxation, "time_convergence": time_convergence,
