@@ -52,7 +52,10 @@ class Progress:
     def update(self, dt_s: float, step: str) -> None:
         if self.bar is not None:
             self.bar.set_postfix_str(step[:60], refresh=False)
-            self.bar.update(round(dt_s / 3600, 6))
+            inc = round(dt_s / 3600, 6)
+            if self.bar.n + inc > self.bar.total:  # steps "until" a cut-off can run past the
+                self.bar.total = self.bar.n + inc  # estimate (tqdm drops a passed total: None)
+            self.bar.update(inc)
 
     def close(self) -> None:
         if self.bar is not None:

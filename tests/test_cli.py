@@ -10,6 +10,7 @@ import pytest
 import tomli_w
 from conftest import ROOT, clean_env, serial_only
 
+from fem._dolfinx import MPI
 from fem.cli import main
 from fem.output.history import read_history
 
@@ -129,3 +130,14 @@ def test_mpirun_history_equals_serial(base_case, tmp_path):
 def test_module_entry_point():
     r = subprocess.run([sys.executable, "-m", "fem.cli", "cases"], capture_output=True, text=True)
     assert r.returncode == 0 and "ncm811_li_fixed_gap" in r.stdout
+
+
+def test_progress_bar_survives_running_past_its_estimate():
+    """Steps "until" a cut-off can outlast the estimated total (the default case does): the bar
+    must keep going (tqdm drops a passed total to None, which broke the format)."""
+    from fem.log import Progress
+
+    bar = Progress(3600.0, True, MPI.COMM_SELF)
+    for _ in range(3):
+        bar.update(3600.0, "Charge at C/10 until 4.3 V")
+    bar.close()
