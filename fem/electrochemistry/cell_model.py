@@ -135,7 +135,7 @@ class CellElectrochemistry:
             fn.x.array[:] = 1.0
         xq = Q1.tabulate_dof_coordinates()
         self._dof_r = xq[:, 0] if cm.axisymmetric else np.hypot(xq[:, 0], xq[:, 1])
-        li_kin = Kinetics(self.i0_li * self.contact["li"])
+        li_kin = Kinetics(self.i0_li)
         counter = None
         comp = None
         if self.cathode is not None:
@@ -144,6 +144,7 @@ class CellElectrochemistry:
             counter = PlanarElectrode(Kinetics(self.i0_li * self.contact["counter"]), self.shift)
         self.cc = ChargeConservation(
             sub, cell_tags, facet_tags, groups, kappa_separator=self.kappa, li_kinetics=li_kin,
+            contact_fraction=self.contact["li"],
             cathode=comp, counter=counter, axisymmetric=cm.axisymmetric, temperature=temperature,
             li_potential_shift=self.shift)
         if comp is not None:

@@ -115,20 +115,6 @@ def region_dofs(V: dolfinx.fem.FunctionSpace, cells: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mark.x.array > 0).astype(np.int32)
 
 
-def _i0_scale(i0) -> float:
-    """The exchange current density scale (A/m^2) of ``i0``: a number, a dolfinx Constant, or a
-    UFL product of a Constant and a contact fraction <= 1 (the Constant's value); 0 otherwise."""
-    if isinstance(i0, (int, float)):
-        return float(i0)
-    if hasattr(i0, "value"):
-        return float(i0.value)
-    import ufl
-    from ufl.algorithms.analysis import extract_constants
-
-    consts = extract_constants(i0) if isinstance(i0, ufl.core.expr.Expr) else []
-    return float(consts[0].value) if consts else 0.0
-
-
 def real_value(f: dolfinx.fem.Function) -> float:
     """The value of a Real-space function on every rank (owned by one rank)."""
     local = f.x.array[0] if f.function_space.dofmap.index_map.size_local > 0 else 0.0
@@ -331,8 +317,10 @@ class ChargeConservation:
             self._build()
         snes = self._problem.solver
         # absolute tolerance on the residual (A): 1e-11 of the larger of |I| and i0 * A_Li
-        i0 = _i0_scale(self.li_kinetics.i0)
-        i_ref = i0 * self.li_area
+        i0 = self.li_kinetics.i0
+        if hasattr(i0, "value"):  # a dolfinx Constant
+            i0 = float(i0.value)
+        i_ref = float(i0) * self.li_area if isinstance(i0, (int, float)) else 0.0
         snes.setTolerances(atol=1e-11 * max(abs(float(self.current.value)) * (current is not None), i_ref))
         self._problem.solve()
         reason = snes.getConvergedReason()

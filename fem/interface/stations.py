@@ -128,15 +128,17 @@ class InterfaceStations:
         fraction of the step's start), normalised to keep each interface's mean."""
         comm = self.mech.comm
         for itf, p in zip(self.interfaces, self._interface_pressures(), strict=True):
-            share = (np.ones(itf.cells.size) if self.kinetics_carry_contact
-                     else current_share(itf.state.f, self.params))
-            sums = comm.allreduce(np.array([float(np.dot(itf.weights, share)),
-                                            float(itf.weights.sum())]), op=MPI.SUM)
+            scale = 1.0
+            if not self.kinetics_carry_contact:
+                share = current_share(itf.state.f, self.params)
+                sums = comm.allreduce(np.array([float(np.dot(itf.weights, share)),
+                                                float(itf.weights.sum())]), op=MPI.SUM)
+                scale = share * sums[1] / sums[0]
             if i_app == 0.0 or itf.cells.size == 0:
                 i = np.zeros(itf.cells.size)
             else:
                 i = itf.sign * np.asarray(current_density(itf.li_layer, itf.centres, i_app))
-                i = i * share * sums[1] / sums[0]
+                i = i * scale
             itf.state.advance(p, i, dt, temperature)
 
     def contact_profiles(self, axisymmetric: bool) -> list[tuple[float, np.ndarray, np.ndarray]]:
