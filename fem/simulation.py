@@ -152,7 +152,11 @@ class Simulation:
             from fem.electrochemistry.cell_model import CellElectrochemistry
 
             self.echem = CellElectrochemistry(self.cm, c, self.state.temperature)
-            self.volume = VolumeChange(self.mech, c, current_density=self.echem.plating_current)
+            e = self.echem
+            self.volume = VolumeChange(
+                self.mech, c, current_density=e.plating_current,
+                cathode_soc=e.cathode_soc_of if e.cathode is not None else None,
+                anode_lithiation=e.anode_x_at if e.si is not None else None)
         else:
             self.volume = VolumeChange(self.mech, c)
         self.mech.setup()
@@ -427,9 +431,7 @@ class Simulation:
         if self.stations is not None:
             row.update(self.stations.scalars())
         if self.echem is not None:
-            row["voltage_V"] = self.echem.voltage
-            row["max_local_current_density_mA_cm2"] = self.echem.max_local_current * MA_CM2
-            row["cathode_soc"] = self.echem.mean_soc()
+            row.update(self.echem.history_values())
         t0 = time.perf_counter()
         self.history.append(row)
         o = self.case.output
@@ -602,7 +604,7 @@ class Simulation:
         if self.stations is not None:
             cols += INTERFACE_COLUMNS
         if self.echem is not None:
-            cols += ["voltage_V", "max_local_current_density_mA_cm2", "cathode_soc"]
+            cols += self.echem.history_columns()
         return cols
 
     def _open_fields(self, rundir: RunDirectory) -> None:

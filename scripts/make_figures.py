@@ -10,6 +10,7 @@
 * docs/figures/electrochemistry_cycle.png  scripts/validation/electrochemistry_figures.py
   (the numbers of docs/validation/electrochemistry.json: electrochemistry_validation.py)
 * docs/figures/interface_impedance.png  scripts/validation/interface_impedance.py (0-D, seconds)
+* docs/figures/silicon_front.png  scripts/validation/silicon_front.py (1D anode model, seconds)
 * docs/figures/ccd_predictions.png  scripts/validation/ccd_figures.py
   (the numbers of docs/validation/ccd_*.json: calibrate_ccd.py, ccd_predictions.py)
 """
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ["scripts/plot_geometries.py", "scripts/verification_figures.py",
            "scripts/validation/mechanics_validation.py", "scripts/validation/contact_hold.py",
            "scripts/validation/electrochemistry_figures.py", "scripts/validation/interface_impedance.py",
-           "scripts/validation/ccd_figures.py"]
+           "scripts/validation/silicon_front.py", "scripts/validation/ccd_figures.py"]
 
 
 def main() -> None:

@@ -145,3 +145,30 @@ def test_cutoff_without_electrochemistry_is_a_case_error():
     raw["electrochemistry"]["enabled"] = False
     with pytest.raises(CaseError, match="electrochemistry.enabled"):
         load_case_dict(raw)
+
+
+def test_cathode_strain_follows_the_local_state_of_charge(shared_tmp):
+    """At a high rate the SOC varies through the cathode; each cathode cell's accumulated
+    eigenstrain is the card's breathing strain at that cell's own SOC (1 %; the increments
+    (e1 - e0)/(1 + e0) sum to it up to O(e^2)), not the strain at the mean SOC."""
+    raw = _raw(["Charge at 5 mA/cm^2 for 20 min"], dt="2 min", dt_max="5 min")
+    raw["mesh"] = {"size_min": "20 um", "size_max": "1 mm", "element_degree": 2}
+    sim = _run(raw, shared_tmp / "local_soc")
+    e, vol = sim.echem, sim.volume
+    cm = sim.cm
+    nloc = cm.mesh.topology.index_map(cm.mesh.topology.dim).size_local
+    cells = cm.cells("cathode")
+    cells = cells[cells < nloc]
+    soc = e.cathode_soc_of(cells)[1]
+    expected = vol.cathode_strain_at_soc(soc)
+    dofs = sim.mech.eigen_total.function_space.dofmap.list[cells, 0]
+    eps = sim.mech.eigen_total.x.array.reshape(-1, 9)[dofs, 0]
+    from fem._dolfinx import MPI
+
+    comm = cm.comm
+    spread = comm.allreduce(float(np.ptp(soc)) if soc.size else 0.0, op=MPI.MAX)
+    assert spread > 0.05  # the SOC is far from uniform at this rate
+    err = comm.allreduce(float(np.max(np.abs(eps - expected) / np.abs(expected), initial=0.0)),
+                         op=MPI.MAX)
+    print("spread", spread, "err", err)
+    assert err < 0.01, err

@@ -19,8 +19,10 @@ step, the ionic and electronic potentials and the cell voltage at the applied cu
   cell's lower Li | separator interface is the counter electrode with its own f (its plating
   current is taken as the mirror image of the upper interface's profile);
 * Li_xSi | separator (Si cells): the same kinetics with the Li_xSi open-circuit potential at the
-  electrode's mean x (a uniform-x electrode: the lithiation front inside the Si layer is not
-  resolved at the cell scale).
+  x of the separator face, from the lithiation profile through the layer
+  (:class:`fem.electrochemistry.silicon.SiliconAnode`: concentration-dependent diffusion, the
+  front that leaves the collector side unreacted), and the electronic drop i R_e of the layer
+  (R_e from the conductivity against x along the profile).
 
 Coupling (staggered, first order in dt): each step solves the electrochemistry with the state of
 the previous step (SOC, interface pressure), then the mechanics with the local plating current
@@ -44,6 +46,7 @@ from fem.electrochemistry.kinetics import Kinetics, mechanical_potential_shift
 from fem.electrochemistry.ocv import TABLES, OcvTable
 from fem.electrochemistry.parameters import DEFAULTS
 from fem.electrochemistry.potential import ChargeConservation, CompositeElectrode, PlanarElectrode
+from fem.electrochemistry.silicon import X_MAX, SiliconAnode
 
 #: OCV drop (V per unit SOC) below the reversible limit of the first charge [D: a steep tail
 #: that ends a discharge at its cut-off; 1 V per 2 % of capacity] ...
@@ -51,6 +54,10 @@ TAIL_SLOPE = 50.0
 #: ... capped at this drop (V), so that a fully lithiated region cannot drive absurd internal
 #: currents (its OCV stays above U(floor) - TAIL_MAX; discharge cut-offs lie well within)
 TAIL_MAX = 1.5
+#: history.csv columns of the electrochemistry, and those a Li_xSi anode adds.
+COLUMNS = ["voltage_V", "max_local_current_density_mA_cm2", "cathode_soc"]
+ANODE_COLUMNS = ["anode_face_x", "anode_mean_x", "anode_front_um", "anode_reacted_fraction",
+                 "anode_electronic_drop_mV"]
 #: Active-material OCV table of each cathode card.
 CATHODE_TABLES = {"ncm811_composite": "ncm811", "lco_composite": "lco"}
 #: Radius of the cathode active particles (m) and their exchange current density (A/m^2).
@@ -101,6 +108,10 @@ class CellElectrochemistry:
         self.anode = next((la for la in layers if la.role == "anode"), None)
         self.lis = sorted((la for la in layers if la.role == "li"), key=lambda la: la.z0)
         self.anode_x_max = self.anode_x(0.0) if self.anode is not None else 0.0
+        #: lithiation profile through the Li_xSi layer (Si cells)
+        self.si = SiliconAnode.from_case(case, self.anode) if self.anode is not None else None
+        self._saturation_warned = False
+        self.anode_drop = 0.0  # electronic drop i R_e of the Li_xSi layer in the last solve (V)
         self._x_pending = self.anode_x_max
         names = [self.sep.name] + ([self.cathode.name] if self.cathode else [])
         parent_cells = np.unique(np.concatenate([cm.cells(n) for n in names])).astype(np.int32)
@@ -110,6 +121,13 @@ class CellElectrochemistry:
         nsub = sub.topology.index_map(tdim).size_local + sub.topology.index_map(tdim).num_ghosts
         self.parent_of = np.asarray(emap.sub_topology_to_topology(np.arange(nsub, dtype=np.int32),
                                                                   False), dtype=np.int32)
+        npar = nloc + msh.topology.index_map(tdim).num_ghosts
+        self.sub_of = np.full(npar, -1, dtype=np.int32)  # parent cell -> submesh cell (or -1)
+        self.sub_of[self.parent_of] = np.arange(nsub, dtype=np.int32)
+        if self.anode is not None:  # anode cells and their depth below the separator face
+            self._anode_cells = cm.cells(self.anode.name)
+            z = dolfinx.mesh.compute_midpoints(msh, tdim, self._anode_cells)[:, self.iz]
+            self._anode_depth = np.abs(z - self.anode.z0)
         cell_tags, groups = self._cell_tags(cm, names)
         facet_tags, fgroups, li_z, counter_z = self._facet_tags()
         groups.update(fgroups)
@@ -293,11 +311,12 @@ class CellElectrochemistry:
         n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
         return mat.values.get("initial_lithiation", 0.0) + charge / (FARADAY * n_si)
 
-    def anode_potential(self, charge: float) -> float:
-        """Open-circuit potential of a Li_xSi electrode at its mean x (0 for Li metal), with
-        the first-cycle trapping: of the Li inserted beyond the prelithiation x0, a fraction
-        1 - eta_Si stays in the Si (eta_Si: the Si half-cell first-cycle efficiency), so the
-        potential rises with ``TAIL_SLOPE`` V per unit x once x falls below
+    def anode_potential(self, charge: float, x_face: float | None = None) -> float:
+        """Open-circuit potential of a Li_xSi electrode at the x of its separator face
+        ``x_face`` (its mean x when None; 0 for Li metal), with the first-cycle trapping: of
+        the Li inserted beyond the prelithiation x0, a fraction 1 - eta_Si stays in the Si
+        (eta_Si: the Si half-cell first-cycle efficiency), so the potential rises with
+        ``TAIL_SLOPE`` V per unit of the mean x once it falls below
         x_trap = (1 - eta_Si) (x_max - x0) [D]: a prelithiation reservoir x0 > x_trap keeps the
         cell cathode-limited."""
         if self.anode is None:
@@ -308,8 +327,8 @@ class CellElectrochemistry:
         eta = mat.values.get("first_cycle_efficiency",
                              DEFAULTS["si_first_cycle_efficiency"].value)
         x_trap = (1.0 - eta) * max(self.anode_x_max - x0, 0.0)
-        return float(extended(TABLES["lixsi"], x)) + min(TAIL_SLOPE * max(x_trap - x, 0.0),
-                                                          TAIL_MAX)
+        u = float(extended(TABLES["lixsi"], x if x_face is None else x_face))
+        return u + min(TAIL_SLOPE * max(x_trap - x, 0.0), TAIL_MAX)
 
     def anode_inventory(self, charge: float) -> dict[str, float]:
         """Where the Li of a Li_xSi cell went after ``charge`` C/m^2 net (mAh/cm^2): the Li
@@ -345,10 +364,15 @@ class CellElectrochemistry:
         if self.cathode is not None:
             self.dt.value = dt
         li_shift = mechanical_potential_shift(pressure) if self.anode is None else 0.0
+        anode = 0.0
         if self.anode is not None:  # the anode at the end of the (galvanostatic) step
             charge = charge + i_app * dt
             self._x_pending = max(self.anode_x_max, self.anode_x(charge))
-        self.shift.value = li_shift + self.anode_potential(charge)
+            self.si.step(dt, i_app)
+            # the face's potential is i R_e above the collector's on charge (silicon.py)
+            self.anode_drop = i_app * self.si.electronic_resistance()
+            anode = self.anode_potential(charge, self.si.surface_x) - self.anode_drop
+        self.shift.value = li_shift + anode
         self.voltage = self._solve_linearised(i_app)
         self._li_profile = self._profile()
         i_plate = -self._li_profile[1]
@@ -405,9 +429,31 @@ class CellElectrochemistry:
         r = x[0] if self.axisymmetric else np.hypot(x[0], x[1])
         return -np.interp(r, r_nodes, i_nodes)
 
+    def cathode_soc_of(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hook of :class:`fem.mechanics.volume_change.VolumeChange`: the state of charge of
+        the parent (stack-mesh) cells ``cells`` before and after the step being solved (the
+        cells' own local SOC; cells outside the submesh, ghosts only whose values the owner
+        overwrites, get no change). Local (no communication)."""
+        sub = self.sub_of[cells]
+        d = self.soc.function_space.dofmap.list[np.maximum(sub, 0), 0]
+        before = self.soc_n.x.array[d]
+        after = np.where(sub >= 0, self.soc.x.array[d], before)
+        return before, after
+
+    def anode_x_at(self, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Hook of :class:`fem.mechanics.volume_change.VolumeChange`: x of the Li_xSi layer at
+        ``depth`` (m below the separator face) before and after the step being solved."""
+        s, x = self.si.profile()
+        o = self.si.order
+        before = self.si.committed[o] / self.si.c_si
+        depth = np.clip(depth, 0.0, self.si.L)
+        return np.interp(depth, s, before), np.interp(depth, s, x)
+
     def commit(self) -> None:
         """Accept the step's SOC (solved with the potentials) and the anode's largest x."""
         self.anode_x_max = self._x_pending
+        if self.si is not None:
+            self.si.commit()
         if self.cathode is None:
             return
         d = self.cathode_dofs
@@ -417,7 +463,9 @@ class CellElectrochemistry:
         self._update_ocv()
 
     def restore(self) -> None:
-        """Forget a rejected step's SOC."""
+        """Forget a rejected step's SOC and anode profile."""
+        if self.si is not None:
+            self.si.restore()
         if self.cathode is not None:
             self.soc.x.array[:] = self.soc_n.x.array
 
@@ -436,6 +484,30 @@ class CellElectrochemistry:
         num, den = (dolfinx.fem.assemble_scalar(f) for f in self._soc_forms)
         return self.comm.allreduce(num, op=MPI.SUM) / self.comm.allreduce(den, op=MPI.SUM)
 
+    def history_columns(self) -> list[str]:
+        return COLUMNS + (ANODE_COLUMNS if self.si is not None else [])
+
+    def history_values(self) -> dict[str, float]:
+        """The history row's electrochemistry values (collective: the mean SOC)."""
+        row = {"voltage_V": self.voltage,
+               "max_local_current_density_mA_cm2": self.max_local_current * 0.1,
+               "cathode_soc": self.mean_soc()}
+        if self.si is not None:
+            si = self.si
+            row |= {"anode_face_x": si.surface_x, "anode_mean_x": si.mean_x,
+                    "anode_front_um": si.front_depth() * 1e6,
+                    "anode_reacted_fraction": si.reacted_fraction(),
+                    "anode_electronic_drop_mV": self.anode_drop * 1e3}
+            if si.surface_x > X_MAX and not self._saturation_warned:
+                self._saturation_warned = True
+                from fem.log import get_logger
+
+                get_logger().warning(
+                    f"the Li_xSi face is lithiated beyond x = {X_MAX} (x = {si.surface_x:.2f}): "
+                    "Li metal would plate on the Si there (not modelled); transport in the "
+                    "layer limits at this current")
+        return row
+
     def output_fields(self, parent_mesh: dolfinx.mesh.Mesh) -> dict[str, dolfinx.fem.Function]:
         """Cell-wise (DG0) fields on the parent (stack) mesh, refreshed by
         :meth:`update_output_fields`: the ionic potential, the solid potential and the SOC of
@@ -452,11 +524,17 @@ class CellElectrochemistry:
             self._out_expr["solid_potential"] = dolfinx.fem.Expression(self.cc.phi_s_expr, pts)
             self._out_expr["cathode_soc"] = dolfinx.fem.Expression(self.soc, pts)
         self._out_dofs = (Q0.dofmap.list[self.parent_of, 0], Qs.dofmap.list[:, 0])
+        if self.si is not None:  # x through the Li_xSi layer, at each cell's depth
+            self._out["lithiation_x"] = dolfinx.fem.Function(Q0, name="lithiation_x")
         return self._out
 
     def update_output_fields(self) -> None:
         parent_dofs, sub_dofs = self._out_dofs
         for name, f in self._out.items():
+            if name == "lithiation_x":
+                dofs = f.function_space.dofmap.list[self._anode_cells, 0]
+                f.x.array[dofs] = self.anode_x_at(self._anode_depth)[1]
+                continue
             self._out_sub.interpolate(self._out_expr[name])
             f.x.array[parent_dofs] = self._out_sub.x.array[sub_dofs]
             f.x.scatter_forward()
@@ -470,13 +548,19 @@ class CellElectrochemistry:
                         "cathode_soc_n": self.soc_n, "cathode_soc_max": self.soc_max})
         return out
 
-    def state_scalars(self) -> dict[str, float]:
-        return {"voltage": self.voltage, "anode_x_max": self.anode_x_max}
+    def state_scalars(self) -> dict:
+        """Scalar state (and the anode's 1D profile, the same on every rank) for checkpoints."""
+        out = {"voltage": self.voltage, "anode_x_max": self.anode_x_max}
+        if self.si is not None:
+            out["anode_profile"] = self.si.state()
+        return out
 
-    def set_state_scalars(self, values: dict[str, float]) -> None:
+    def set_state_scalars(self, values: dict) -> None:
         self.voltage = values["voltage"]
         if "anode_x_max" in values:
             self.anode_x_max = self._x_pending = values["anode_x_max"]
+        if self.si is not None and "anode_profile" in values:
+            self.si.set_state(values["anode_profile"])
         self.cc.V.x.array[:] = self.voltage
         if self.cathode is not None:
             self._update_ocv()

@@ -45,6 +45,23 @@ DEFAULT_OPTIONS = {
 }
 
 
+def constant_flux_slab(x: np.ndarray, t: float, D: float, L: float, c0: float, J: float,
+                       nterms: int = 200) -> np.ndarray:
+    """Exact concentration in the slab 0 < x < L with the influx J at x = 0, sealed at x = L,
+    constant D, uniform c0 at t = 0 (Carslaw & Jaeger, Conduction of Heat in Solids, 2nd ed.
+    (1959), sec. 3.3 eq. (9), with xi = L - x the distance from the sealed face)::
+
+        c - c0 = J t/L + J L/D [ (3 xi^2 - L^2)/(6 L^2)
+                                 - 2/pi^2 sum_n (-1)^n/n^2 exp(-D n^2 pi^2 t/L^2) cos(n pi xi/L) ]
+    """
+    xi = L - np.asarray(x, dtype=float)
+    n = np.arange(1, nterms + 1)[:, None]
+    series = np.sum((-1.0) ** n / n**2 * np.exp(-D * n**2 * math.pi**2 * t / L**2)
+                    * np.cos(n * math.pi * xi / L), axis=0)
+    return c0 + J * t / L + J * L / D * ((3 * xi**2 - L**2) / (6 * L**2)
+                                         - 2 / math.pi**2 * series)
+
+
 def flux_from_current(i: float) -> float:
     """Molar Li flux J = i / F (mol/(m^2 s)) carried by the current density i (A/m^2)."""
     return i / FARADAY

@@ -13,7 +13,11 @@
   charge with n_Si the Si moles per area.
 
 Until the electrochemistry model supplies the local current (``current_density`` hook), the
-plating rate is the protocol current spread uniformly.
+plating rate is the protocol current spread uniformly. With the electrochemistry, the cathode
+strain follows the local state of charge of each cell (``cathode_soc`` hook) and the Li_xSi
+strain the local x at each cell's depth in the layer (``anode_lithiation`` hook: the lithiation
+front of :mod:`fem.electrochemistry.silicon`); without it both follow the charge passed
+(uniform).
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ import numpy as np
 
 from fem._dolfinx import dolfinx
 from fem.case.model import FARADAY
+
+#: Cathode state of charge of parent cells (before, after the step): cells -> (soc_n, soc).
+CellSoc = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: Li_xSi lithiation at depths below the separator face (m): depth -> (x_n, x).
+DepthLithiation = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 #: Local current density at the interface of Li layer ``layer`` as a function of the
 #: cell-centre coordinates x (shape (3, n)) and the applied current (A/m^2): returns i (A/m^2,
@@ -39,9 +48,13 @@ def uniform_current(layer: str, x: np.ndarray, i_app: float) -> np.ndarray:  # n
 class VolumeChange:
     """Fills ``mech.deigen`` (the DG0 eigenstrain increment) for each time step."""
 
-    def __init__(self, mech, case, current_density: CurrentDistribution = uniform_current):
+    def __init__(self, mech, case, current_density: CurrentDistribution = uniform_current,
+                 cathode_soc: CellSoc | None = None,
+                 anode_lithiation: DepthLithiation | None = None):
         self.mech, self.case = mech, case
         self.current_density = current_density
+        self.cathode_soc = cathode_soc
+        self.anode_lithiation_at = anode_lithiation
         msh = mech.cm.mesh
         tdim = msh.topology.dim
         self.iz = mech.iz
@@ -61,6 +74,13 @@ class VolumeChange:
                         for la, cells in self.li}
         self.eps_cathode = 0.0  # current isotropic strain of the cathode
         self.eps_anode = 0.0
+        # depth of each anode cell centre below the separator face (local lithiation)
+        sep = next((la for la in case.cell.layers if la.role == "separator"), None)
+        self.anode_depth = {}
+        for la, cells in self.anodes:
+            z = dolfinx.mesh.compute_midpoints(msh, tdim, cells)[:, self.iz]
+            face = la.z0 if sep is not None and la.z0 >= sep.z1 - 1e-12 else la.z1
+            self.anode_depth[la.name] = np.abs(z - face)
 
     def _set(self, cells: np.ndarray, comp: tuple[int, int] | None, values) -> None:
         arr = self.mech.deigen.x.array.reshape(-1, 9)
@@ -75,9 +95,17 @@ class VolumeChange:
         """Isotropic strain of the cathode composite at the charge passed (C/m^2)."""
         if not self.cathodes or not self.case.areal_capacity:
             return 0.0
+        return float(self.cathode_strain_at_soc(charge / self.case.areal_capacity))
+
+    def cathode_strain_at_soc(self, soc):
+        """Isotropic strain of the cathode composite at the state of charge ``soc`` (array)."""
         mat = self.case.materials[self.cathodes[0][0].material]
-        soc = min(max(charge / self.case.areal_capacity, 0.0), 1.0)
-        f = mat.table("volume_change_vs_soc", soc) if "volume_change_vs_soc" in mat.tables else soc
+        soc = np.clip(soc, 0.0, 1.0)
+        if "volume_change_vs_soc" in mat.tables:
+            xs, ys, _ = mat.tables["volume_change_vs_soc"]
+            f = np.interp(soc, xs, ys)
+        else:
+            f = soc
         return f * mat["volume_change_full_charge"] * mat["active_volume_fraction"] / 3.0
 
     def anode_lithiation(self, charge: float) -> float:
@@ -92,12 +120,14 @@ class VolumeChange:
         """Isotropic strain of the Li_xSi layer relative to its as-pressed state."""
         if not self.anodes:
             return 0.0
-        la = self.anodes[0][0]
-        mat = self.case.materials[la.material]
+        return float(self.anode_strain_at_x(self.anode_lithiation(charge)))
+
+    def anode_strain_at_x(self, x):
+        """Isotropic strain of Li_xSi at lithiation x (array) relative to the as-pressed x0."""
+        mat = self.case.materials[self.anodes[0][0].material]
         ratio = mat["li_partial_molar_volume"] * mat["density"] / mat["molar_mass"]
         x0 = mat.values.get("initial_lithiation", 0.0)
-        x = self.anode_lithiation(charge)
-        return ((1 + ratio * x) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
+        return ((1 + ratio * np.maximum(x, 0.0)) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
 
     def step(self, i_app: float, dt: float, charge_after: float) -> None:
         """Set the eigenstrain increment of a step of length dt at applied current i_app
@@ -113,7 +143,11 @@ class VolumeChange:
             self._set(cells, (self.iz, self.iz), sign * i_loc * self.V_li / FARADAY * dt / h)
         eps_c = self.cathode_strain(charge_after)
         for _, cells in self.cathodes:
-            self._set(cells, None, (eps_c - self.eps_cathode) / (1 + self.eps_cathode))
+            if self.cathode_soc is not None and self.case.areal_capacity:  # local SOC
+                e0, e1 = (self.cathode_strain_at_soc(s) for s in self.cathode_soc(cells))
+                self._set(cells, None, (e1 - e0) / (1 + e0))
+            else:
+                self._set(cells, None, (eps_c - self.eps_cathode) / (1 + self.eps_cathode))
         eps_a = self.anode_strain(charge_after)
         law = getattr(self.mech, "anode_plasticity", None)
         if law is not None and self.anodes:  # plastic Li_xSi: yield strength at the new x
@@ -122,8 +156,13 @@ class VolumeChange:
             mat = self.case.materials[self.anodes[0][0].material]
             law.sigma_y = anode_yield_strength(mat, self.anode_lithiation(charge_after),
                                                self.case.mechanics.anode_yield_strength)
-        for _, cells in self.anodes:
-            self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
+        for la, cells in self.anodes:
+            if self.anode_lithiation_at is not None:  # local x at each cell's depth
+                e0, e1 = (self.anode_strain_at_x(x)
+                          for x in self.anode_lithiation_at(self.anode_depth[la.name]))
+                self._set(cells, None, (e1 - e0) / (1 + e0))
+            else:
+                self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
         self.mech.deigen.x.scatter_forward()
         self._pending = (eps_c, eps_a)
 

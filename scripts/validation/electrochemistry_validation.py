@@ -28,9 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["output.fields=false", "output.plots=false"]
-SI_CYCLE = ("protocol.cycle=['Charge at 0.4 mA/cm^2 until 4.0 V', 'Rest for 30 min', "
+SI_CYCLE = ("protocol.cycle=['Charge at 0.4 mA/cm^2 until 4.15 V', 'Rest for 30 min', "
             "'Discharge at 0.4 mA/cm^2 until 2.5 V']")
-NCM_SI_CYCLE = ("protocol.cycle=['Charge at 0.4 mA/cm^2 until 4.05 V', 'Rest for 30 min', "
+NCM_SI_CYCLE = ("protocol.cycle=['Charge at 0.4 mA/cm^2 until 4.2 V', 'Rest for 30 min', "
                 "'Discharge at 0.4 mA/cm^2 until 2.5 V']")
 MECH_ONLY = ["electrochemistry.enabled=false",
              "protocol.cycle=['Charge at C/10 for 10 h', 'Rest for 30 min', "
