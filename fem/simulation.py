@@ -776,10 +776,16 @@ class Simulation:
             entry = {"charge_mAh_cm2": q_ch, "discharge_mAh_cm2": q_dis,
                      "coulombic_efficiency": q_dis / q_ch if q_ch > 0 else float("nan"),
                      "lost_mAh_cm2": q_ch - q_dis}
+            leak = h.column("self_discharge_mAh_cm2") if self.echem.leak_conductance > 0 \
+                else [0.0] * len(q)
+            if self.echem.leak_conductance > 0:  # the ionic charge the terminals did not see
+                before = leak[rows[0] - 1] if rows[0] > 0 else 0.0
+                entry["self_discharge_mAh_cm2"] = leak[rows[-1]] - before
             if self.echem.anode is None:
                 entry["lost_to"] = "cathode irreversibility (the Li stays plated on the Li metal)"
             else:
-                entry.update(self.echem.anode_inventory(q[rows[-1]] / MAH_CM2))
+                entry.update(self.echem.anode_inventory((q[rows[-1]] - leak[rows[-1]])
+                                                        / MAH_CM2))
                 entry["lost_to"] = "Li left in the Li_xSi anode (see the split)"
             out[str(cy)] = entry
         return out

@@ -172,3 +172,42 @@ def test_cathode_strain_follows_the_local_state_of_charge(shared_tmp):
                          op=MPI.MAX)
     print("spread", spread, "err", err)
     assert err < 0.01, err
+
+
+def test_separator_leakage_self_discharges_the_cell(shared_tmp):
+    """With the separator's electronic leakage, each step's leak current is G V of the last
+    accepted voltage (G = sigma_e / L_sep), the cathode SOC follows the ionic charge (terminal
+    charge minus the leaked charge, 1e-10), and a rest at open circuit discharges the cell."""
+    sigma_e = 1e-4  # S/m (1e-6 S/cm: 55 x the card's, to see it within hours)
+    raw = _raw(["Charge at 1 mA/cm^2 for 1 h", "Rest for 10 h"], dt="20 min", dt_max="1 h")
+    raw["electrochemistry"]["separator_leakage"] = True
+    raw["materials"] = {"li6ps5cl": {"electronic_conductivity": f"{sigma_e} S/m"}}
+    sim = _run(raw, shared_tmp / "leak")
+    h, cap = sim.history, sim.case.areal_capacity
+    sep = next(la for la in sim.case.cell.layers if la.role == "separator")
+    G = sigma_e / sep.thickness
+    v, t = h.column("voltage_V"), h.column("time_s")
+    leak, lost = h.column("leakage_current_density_mA_cm2"), h.column("self_discharge_mAh_cm2")
+    q, soc = h.column("capacity_mAh_cm2"), h.column("cathode_soc")
+    total = 0.0
+    for k in range(1, len(t)):
+        dt = t[k] - t[k - 1]
+        if dt <= 0:
+            continue
+        assert leak[k] == pytest.approx(0.1 * G * v[k - 1], rel=1e-12)
+        total += leak[k] * dt / 3600.0
+        assert lost[k] == pytest.approx(total, rel=1e-10)
+        assert soc[k] * cap / 36000.0 == pytest.approx(q[k] - lost[k], rel=1e-10)
+    rest = [k for k, s in enumerate(h.column("step_label")) if s.startswith("Rest")]
+    drop = (lost[rest[-1]] - lost[rest[0]]) * 36000.0 / cap  # the leaked SOC during the rest
+    assert drop > 0.05
+    assert soc[rest[0]] - soc[rest[-1]] == pytest.approx(drop, rel=1e-10)
+    assert v[rest[-1]] < v[rest[0]]
+
+
+def test_separator_leakage_needs_the_electrochemistry():
+    raw = _raw(["Rest for 1 h"])
+    raw["electrochemistry"] = {"enabled": False, "separator_leakage": True}
+    raw["protocol"]["steps"] = ["Press at 5 MPa for 1 min", "Rest for 1 h"]
+    with pytest.raises(CaseError, match="separator_leakage"):
+        load_case_dict(raw)

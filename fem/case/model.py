@@ -216,6 +216,7 @@ class Case:
     source: str
     patch: PatchSettings | None = None
     electrochemistry: bool = False
+    separator_leakage: bool = False  # electronic leakage through the separator (option)
     interface: InterfaceSettings | None = None
     platen_friction: float = 0.0  # Coulomb coefficient of the platen faces (contact = coulomb)
 
@@ -683,12 +684,16 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         source=source,
         patch=patch,
         electrochemistry=raw.get("electrochemistry", {}).get("enabled", False),
+        separator_leakage=raw.get("electrochemistry", {}).get("separator_leakage", False),
         interface=_resolve_interface(raw, cell),
         platen_friction=_platen_friction(raw),
     )
     _check_friction_and_anode(case)
     if case.electrochemistry:
         _check_echem_layers(cell)
+    elif case.separator_leakage:
+        raise CaseError("electrochemistry.separator_leakage", True,
+                        "needs the electrochemistry model: set electrochemistry.enabled = true")
     _check_protocol(protocol, case.areal_capacity, cell.kind, case.electrochemistry)
     _warn_dubious(case)
     return case

@@ -219,7 +219,12 @@ SCHEMA: dict[str, Any] = _obj(
         "electrochemistry": _obj(
             {"enabled": {"type": "boolean",
                          "description": "solve the current distribution and cell voltage every "
-                         "step (fem.electrochemistry.cell_model); needed for voltage cut-offs"}},
+                         "step (fem.electrochemistry.cell_model); needed for voltage cut-offs"},
+             "separator_leakage": {"type": "boolean",
+                                   "description": "electronic leakage through the separator "
+                                                  "(its card's electronic_conductivity): the cell "
+                                                  "self-discharges at sigma_e V / L (default "
+                                                  "false)"}},
             description="cell-scale electrochemistry (default off: uniform plating current)",
         ),
         "interface": _obj(

@@ -58,6 +58,8 @@ TAIL_MAX = 1.5
 COLUMNS = ["voltage_V", "max_local_current_density_mA_cm2", "cathode_soc"]
 ANODE_COLUMNS = ["anode_face_x", "anode_mean_x", "anode_front_um", "anode_reacted_fraction",
                  "anode_electronic_drop_mV"]
+#: ... and those the separator's electronic leakage adds.
+LEAK_COLUMNS = ["leakage_current_density_mA_cm2", "self_discharge_mAh_cm2"]
 #: Active-material OCV table of each cathode card.
 CATHODE_TABLES = {"ncm811_composite": "ncm811", "lco_composite": "lco"}
 #: Radius of the cathode active particles (m) and their exchange current density (A/m^2).
@@ -134,6 +136,14 @@ class CellElectrochemistry:
         self.li_z, self.counter_z = li_z, counter_z
 
         sep_mat = case.materials[self.sep.material]
+        # electronic leakage through the separator (option): a parallel electronic path of
+        # conductance sigma_e / L_sep per area (S/m^2) across the cell voltage
+        self.leak_conductance = (sep_mat["electronic_conductivity"] / self.sep.thickness
+                                 if case.separator_leakage else 0.0)
+        self.leaked = self._leaked_pending = 0.0  # C/m^2 through the separator, committed
+        self.leak_current = 0.0  # A/m^2 of the last solve
+        self.voltage_committed = 0.0
+        self._i_ion = 0.0
         self.kappa_ref = sep_mat["ionic_conductivity"]
         self.Ea = sep_mat.values.get("ionic_activation_energy",
                                      DEFAULTS["lpscl_ionic_activation_energy"].value)
@@ -360,9 +370,19 @@ class CellElectrochemistry:
     def solve(self, i_app: float, charge: float, pressure: float, dt: float = 0.0) -> float:
         """Cell voltage (V) at the end of a step dt at the applied current density i_app
         (A/m^2, + charge), with the charge passed before it (C/m^2) and the mean Li | separator
-        pressure (Pa)."""
+        pressure (Pa).
+
+        With the separator's electronic leakage (``electrochemistry.separator_leakage``) the
+        terminal current splits into the ionic current of the electrodes and the electronic
+        current G V through the separator (G = sigma_e / L_sep; V the last accepted voltage,
+        staggered like the rest of the coupling): i_ion = i_app - G V, so at open circuit the
+        cell self-discharges at G V."""
         if self.cathode is not None:
             self.dt.value = dt
+        self.leak_current = self.leak_conductance * self.voltage_committed
+        self._leaked_pending = self.leaked + self.leak_current * dt
+        i_app, charge = i_app - self.leak_current, charge - self.leaked  # ionic
+        self._i_ion = i_app
         li_shift = mechanical_potential_shift(pressure) if self.anode is None else 0.0
         anode = 0.0
         if self.anode is not None:  # the anode at the end of the (galvanostatic) step
@@ -423,8 +443,10 @@ class CellElectrochemistry:
         density (A/m^2, + plating on charge) at points x of Li layer ``layer``. The upper Li
         takes the interface current of the solve; the counter Li of a symmetric cell carries
         the mirror image (its kinetics equal the upper one's, so the profile is the same)."""
-        if self._li_profile is None or i_app == 0.0:
+        if self._li_profile is None:
             return np.full(x.shape[1], i_app)
+        if self._i_ion == 0.0:  # no ionic current (a rest without leakage)
+            return np.zeros(x.shape[1])
         r_nodes, i_nodes = self._li_profile
         r = x[0] if self.axisymmetric else np.hypot(x[0], x[1])
         return -np.interp(r, r_nodes, i_nodes)
@@ -452,6 +474,8 @@ class CellElectrochemistry:
     def commit(self) -> None:
         """Accept the step's SOC (solved with the potentials) and the anode's largest x."""
         self.anode_x_max = self._x_pending
+        self.leaked = self._leaked_pending
+        self.voltage_committed = self.voltage
         if self.si is not None:
             self.si.commit()
         if self.cathode is None:
@@ -485,13 +509,17 @@ class CellElectrochemistry:
         return self.comm.allreduce(num, op=MPI.SUM) / self.comm.allreduce(den, op=MPI.SUM)
 
     def history_columns(self) -> list[str]:
-        return COLUMNS + (ANODE_COLUMNS if self.si is not None else [])
+        return (COLUMNS + (ANODE_COLUMNS if self.si is not None else [])
+                + (LEAK_COLUMNS if self.leak_conductance > 0 else []))
 
     def history_values(self) -> dict[str, float]:
         """The history row's electrochemistry values (collective: the mean SOC)."""
         row = {"voltage_V": self.voltage,
                "max_local_current_density_mA_cm2": self.max_local_current * 0.1,
                "cathode_soc": self.mean_soc()}
+        if self.leak_conductance > 0:
+            row |= {"leakage_current_density_mA_cm2": self.leak_current * 0.1,
+                    "self_discharge_mAh_cm2": self.leaked / 36000.0}
         if self.si is not None:
             si = self.si
             row |= {"anode_face_x": si.surface_x, "anode_mean_x": si.mean_x,
@@ -550,15 +578,18 @@ class CellElectrochemistry:
 
     def state_scalars(self) -> dict:
         """Scalar state (and the anode's 1D profile, the same on every rank) for checkpoints."""
-        out = {"voltage": self.voltage, "anode_x_max": self.anode_x_max}
+        out = {"voltage": self.voltage, "anode_x_max": self.anode_x_max,
+               "voltage_committed": self.voltage_committed, "leaked": self.leaked}
         if self.si is not None:
             out["anode_profile"] = self.si.state()
         return out
 
     def set_state_scalars(self, values: dict) -> None:
         self.voltage = values["voltage"]
-        if "anode_x_max" in values:
+        if "anode_x_max" in values:  # a checkpoint (not a cut-off's voltage reset)
             self.anode_x_max = self._x_pending = values["anode_x_max"]
+            self.voltage_committed = values["voltage_committed"]
+            self.leaked = self._leaked_pending = values["leaked"]
         if self.si is not None and "anode_profile" in values:
             self.si.set_state(values["anode_profile"])
         self.cc.V.x.array[:] = self.voltage

@@ -135,7 +135,7 @@ class VolumeChange:
         self.mech.deigen.x.array[:] = 0.0
         charge_before = charge_after - i_app * dt
         for la, cells in self.li:
-            if i_app == 0.0 or cells.size == 0:
+            if cells.size == 0:  # (the hook gives the ionic current, also at rest)
                 continue
             sign = self.li_sign[la.name]
             h = la.thickness + sign * charge_before * self.V_li / FARADAY  # at the step start
