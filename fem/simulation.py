@@ -36,6 +36,7 @@ from fem.output.history import History
 from fem.protocol.steps import (
     Galvanostatic,
     LockGap,
+    Potentiostatic,
     Press,
     ProtocolEntry,
     Release,
@@ -52,6 +53,10 @@ INTERFACE_COLUMNS = ["contact_fraction", "min_contact_fraction", "min_void_margi
 CUTOFF_TOL = 1e-3
 #: The time step shrinks when the voltage changed by more than this within a protocol step.
 MAX_VOLTAGE_STEP = 0.05
+#: Constant-voltage holds: the end current is met within this fraction, and the time step
+#: shrinks when the current changed by more than MAX_CURRENT_CHANGE of itself in a step.
+HOLD_TOL = 0.02
+MAX_CURRENT_CHANGE = 0.25
 
 
 class CutOff(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -94,6 +99,9 @@ class Simulation:
         #: wall time (s) spent in the electrochemistry solves, the mechanics solves and output
         self.timing = {"electrochemistry": 0.0, "mechanics": 0.0, "output": 0.0}
         self._cutoff: float | None = None  # voltage cut-off of the running step
+        self._hold: Potentiostatic | None = None  # the running constant-voltage hold
+        self._hold_limit: float | None = None  # its end current density (A/m^2)
+        self._hold_last: float | None = None  # its last accepted current density
         self.echem_v_last = 0.0
         self.dt_entry = 0.0  # time step at the start of the running protocol entry
         self._resume = None
@@ -276,6 +284,9 @@ class Simulation:
         st, e = self.state, self.echem
         e.set_temperature(st.temperature)
         v0 = self.echem_v_last
+        if self._hold is not None:
+            self._solve_hold(dt)
+            return
         try:
             v = e.solve(st.current, st.charge, self.interface_probe.value(), dt)
         except RuntimeError as exc:
@@ -286,6 +297,24 @@ class Simulation:
         over = (v - limit) * (1 if st.current > 0 else -1)
         if over > CUTOFF_TOL and dt > self.case.solver.dt_min * (1 + 1e-9):
             frac = (limit - v0) / (v - v0) if v != v0 else 0.5
+            raise CutOff(min(max(frac, 0.1), 0.9))
+
+    def _solve_hold(self, dt: float) -> None:
+        """A step of a constant-voltage hold: the current at the held voltage becomes the
+        step's current; raises :class:`CutOff` when it fell below the hold's end current by
+        more than HOLD_TOL, with the fraction of dt that reaches it (linear in the current)."""
+        st, hold = self.state, self._hold
+        guess = self._hold_last if self._hold_last is not None else st.current
+        try:
+            i = self.echem.solve_voltage(hold.voltage, st.charge, self.interface_probe.value(),
+                                         dt, guess)
+        except RuntimeError as exc:
+            raise NewtonFailure(str(exc), []) from None
+        st.current = i
+        lim, i0 = self._hold_limit, self._hold_last
+        if (lim is not None and i0 is not None and abs(i) < lim * (1 - HOLD_TOL)
+                and dt > self.case.solver.dt_min * (1 + 1e-9) and abs(i0) > abs(i)):
+            frac = (abs(i0) - lim) / (abs(i0) - abs(i))
             raise CutOff(min(max(frac, 0.1), 0.9))
 
     def _advance(self, entry: ProtocolEntry, duration: float, loads) -> None:
@@ -341,6 +370,12 @@ class Simulation:
                               ctrl.dt_min)
             if dv > MAX_VOLTAGE_STEP:  # resolve the voltage curve (within one protocol step)
                 ctrl.dt = max(min(ctrl.dt, dt * MAX_VOLTAGE_STEP / dv), ctrl.dt_min)
+            if self._hold is not None:  # resolve the current's decay in a CV hold
+                i, i0 = self.state.current, self._hold_last
+                change = abs(i - i0) / max(abs(i0), 1e-12) if i0 is not None else 0.0
+                if change > MAX_CURRENT_CHANGE:
+                    ctrl.dt = max(min(ctrl.dt, dt * MAX_CURRENT_CHANGE / change), ctrl.dt_min)
+                self._hold_last = i
             tau += dt
             if self._cutoff_reached():
                 tau = duration  # the step ends at its voltage cut-off
@@ -358,6 +393,9 @@ class Simulation:
             self._check_signal(entry)
 
     def _cutoff_reached(self) -> bool:
+        if self._hold is not None:  # a CV hold ends at its end current
+            lim = self._hold_limit
+            return lim is not None and abs(self.state.current) <= lim * (1 + HOLD_TOL)
         if self._cutoff is None or self.echem is None:
             return False
         sign = 1 if self.state.current > 0 else -1
@@ -451,7 +489,9 @@ class Simulation:
         self._cutoff = getattr(step, "until_voltage", None)
         if self.position[0] != k:  # a new entry: starts at tau = 0 from the current pressure
             self.position = (k, 0.0, self.pressure)
+        previous_current = self.state.current
         self.state.current = 0.0
+        self._hold = self._hold_limit = self._hold_last = None
         if isinstance(step, SetTemperature):
             self.state.temperature = step.temperature
             return
@@ -481,7 +521,15 @@ class Simulation:
             self.state.current = step.current(self.case.areal_capacity)
             if duration is None:
                 duration = step.max_duration
-        self._advance(entry, duration, lambda tau: None)
+        if isinstance(step, Potentiostatic):  # the current follows (first guess: the last)
+            self._hold, self._hold_limit = step, step.current_limit(self.case.areal_capacity)
+            self.state.current = previous_current
+            if duration is None:
+                duration = step.max_duration
+        try:
+            self._advance(entry, duration, lambda tau: None)
+        finally:
+            self._hold = None
 
     # ------------------------------------------------------------------ main
     def run(self, outdir: str | Path, overwrite: bool = False) -> Path:

@@ -211,3 +211,63 @@ def test_separator_leakage_needs_the_electrochemistry():
     raw["protocol"]["steps"] = ["Press at 5 MPa for 1 min", "Rest for 1 h"]
     with pytest.raises(CaseError, match="separator_leakage"):
         load_case_dict(raw)
+
+
+def test_constant_voltage_hold(shared_tmp):
+    """CC-CV charge: in the hold the voltage stays at the set value, the current decays
+    monotonically and the step ends at its end current (within HOLD_TOL); the charge passed in
+    the hold enters the capacity and the SOC (1e-10)."""
+    from fem.simulation import HOLD_TOL
+
+    raw = _raw(["Charge at 1 mA/cm^2 until 4.1 V", "Hold at 4.1 V until 0.05 mA/cm^2",
+                "Rest for 30 min"])
+    sim = _run(raw, shared_tmp / "cv")
+    h, cap = sim.history, sim.case.areal_capacity
+    label = h.column("step_label")
+    hold = [k for k, s in enumerate(label) if s.startswith("Hold")]
+    v, i = h.column("voltage_V"), h.column("current_density_mA_cm2")
+    q, soc = h.column("capacity_mAh_cm2"), h.column("cathode_soc")
+    assert len(hold) >= 4
+    assert max(abs(v[k] - 4.1) for k in hold) < 1e-9
+    assert all(a > b > 0 for a, b in zip([i[hold[0] - 1]] + [i[k] for k in hold[:-1]],
+                                         [i[k] for k in hold], strict=True))
+    assert abs(i[hold[-1]] - 0.05) <= HOLD_TOL * 0.05
+    assert q[hold[-1]] - q[hold[0] - 1] > 0.1  # the hold adds capacity
+    for k in hold:
+        assert soc[k] * cap / 36000.0 == pytest.approx(q[k], rel=1e-10)
+
+
+@pytest.mark.parametrize("cell", ["ncm811_li", "lco_si"])
+def test_potentiostatic_solve_returns_the_galvanostatic_current(shared_tmp, cell):
+    """At the voltage a galvanostatic solve produced, the hold's solve gives back its current
+    (1e-6: the OCV tables are re-linearised to 1e-5 V); for a Si cell through the fixed point
+    on the anode's current-dependent state."""
+    import tomllib
+
+    from fem._dolfinx import MPI
+    from fem.cli import resolve_case_path
+    from fem.electrochemistry.cell_model import CellElectrochemistry
+    from fem.geometry.files import load_or_build_mesh
+
+    if cell == "ncm811_li":
+        case = load_case_dict(_raw(["Rest for 1 min"]))
+    else:
+        raw = tomllib.loads(resolve_case_path("lco_li1si").read_text())
+        raw["mesh"]["size_min"] = "80 um"
+        raw["materials"] = {"si": {"initial_lithiation": "0"}}  # a large drop i R_e
+        case = load_case_dict(raw)
+    cm = load_or_build_mesh(case, MPI.COMM_WORLD, str(shared_tmp / f"mesh_{cell}"))
+    ec = CellElectrochemistry(cm, case, 298.15)
+    i_set = 20.0  # A/m^2, 2 mA/cm^2
+    v = ec.solve(i_set, 0.0, 5e6, dt=600.0)
+    i = ec.solve_voltage(v, 0.0, 5e6, 600.0, i_guess=0.5 * i_set)
+    assert i == pytest.approx(i_set, rel=1e-6)
+    if cell == "lco_si":
+        assert ec.anode_drop > 0.05  # the fixed point had work to do
+
+
+def test_constant_voltage_hold_needs_the_electrochemistry():
+    raw = _raw(["Hold at 4.2 V for 1 h"])
+    raw["electrochemistry"] = {"enabled": False}
+    with pytest.raises(CaseError, match="constant-voltage hold needs the electrochemistry"):
+        load_case_dict(raw)

@@ -79,3 +79,20 @@ def test_malformed_steps_quote_step_and_example(text, fragment):
 def test_empty_protocol_is_an_error():
     with pytest.raises(ProtocolError, match="no steps"):
         parse_protocol({"steps": []})
+
+
+def test_constant_voltage_holds_parse():
+    from fem.protocol.steps import Potentiostatic
+
+    (a,) = parse_step("Hold at 4.3 V until C/20")
+    assert isinstance(a, Potentiostatic) and a.voltage == 4.3 and a.until_c_rate == 0.05
+    assert a.current_limit(40.0 * 3600.0) == pytest.approx(2.0)  # 4 mAh/cm^2: C/20 = 2 A/m^2
+    (b,) = parse_step("Hold at 4.2 V until 0.05 mA/cm^2 or 3 h")
+    assert b.until_current == pytest.approx(0.5) and b.max_duration == 3 * 3600.0
+    (c,) = parse_step("hold at 4200 mV for 1 h")
+    assert c.voltage == pytest.approx(4.2) and c.duration == 3600.0 and c.current_limit(None) is None
+    (d,) = parse_step("Hold for 10 min")  # still a rest
+    assert type(d).__name__ == "Rest"
+    for bad in ("Hold at 0 V for 1 h", "Hold at 4.2 V until 0 mA/cm^2", "Hold at 4.2 MPa for 1 h"):
+        with pytest.raises(ProtocolError):
+            parse_step(bad)

@@ -10,7 +10,7 @@ from typing import Any
 from fem.errors import CaseError
 from fem.materials import Material, bundled_names, load_material
 from fem.protocol.parser import parse_protocol
-from fem.protocol.steps import Galvanostatic, ProtocolEntry
+from fem.protocol.steps import Galvanostatic, Potentiostatic, ProtocolEntry
 from fem.units import to_si
 
 #: Faraday constant, C/mol.
@@ -532,6 +532,14 @@ def _check_protocol(protocol: list[ProtocolEntry], case_cap: float | None, kind:
                 raise CaseError(f"protocol step {e.index}", st.text,
                                 "a voltage cut-off needs the electrochemistry model: set "
                                 "electrochemistry.enabled = true, or use 'for <duration>'")
+        if isinstance(st, Potentiostatic):
+            if not echem:
+                raise CaseError(f"protocol step {e.index}", st.text,
+                                "a constant-voltage hold needs the electrochemistry model: set "
+                                "electrochemistry.enabled = true")
+            if st.until_c_rate is not None and case_cap is None:
+                raise CaseError(f"protocol step {e.index}", st.text,
+                                "a C-rate needs a cathode; give the end current in mA/cm^2")
 
 
 def _resolve_interface(raw: dict, cell: Cell) -> InterfaceSettings:

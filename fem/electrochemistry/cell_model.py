@@ -377,6 +377,42 @@ class CellElectrochemistry:
         current G V through the separator (G = sigma_e / L_sep; V the last accepted voltage,
         staggered like the rest of the coupling): i_ion = i_app - G V, so at open circuit the
         cell self-discharges at G V."""
+        i_ion = self._prepare(i_app, charge, pressure, dt)
+        self.voltage = self._solve_linearised(i_ion)
+        self._finish()
+        return self.voltage
+
+    def solve_voltage(self, voltage: float, charge: float, pressure: float, dt: float,
+                      i_guess: float, rtol: float = 1e-8, max_it: int = 20) -> float:
+        """Constant-voltage hold: the terminal current density (A/m^2, + charge) at the held
+        cell ``voltage`` at the end of a step dt (backward Euler like the galvanostatic steps).
+
+        The charge-conservation problem is solved potentiostatically; a Li_xSi anode's state
+        (lithiation profile, electronic drop i R_e) depends on the current, so for Si cells the
+        current is iterated to a fixed point (secant on i - i_solved(i), from ``i_guess``, to
+        ``rtol`` of the current, at least 1e-9 A/m^2)."""
+        def solved(i: float) -> float:
+            i_ion = self._prepare(i, charge, pressure, dt)
+            self.voltage = self._solve_linearised(i_ion, voltage=voltage)
+            return self.cc.integrated_currents()["li"] / self.area + self.leak_current
+
+        i0, g0 = i_guess, solved(i_guess) - i_guess
+        i1 = i0 + g0
+        for _ in range(max_it if self.si is not None else 0):
+            g1 = solved(i1) - i1
+            if abs(g1) <= max(rtol * abs(i1), 1e-9):
+                break
+            i0, g0, i1 = i1, g1, (i1 - g1 * (i1 - i0) / (g1 - g0) if g1 != g0 else i1 + g1)
+        else:
+            if self.si is not None:
+                raise RuntimeError("constant-voltage hold: the current did not settle with the "
+                                   f"Li_xSi anode ({max_it} iterations)")
+        self._finish()
+        return i1
+
+    def _prepare(self, i_app: float, charge: float, pressure: float, dt: float) -> float:
+        """Set the step's leakage, anode state and Li | separator potential shift for the
+        terminal current density i_app; return the ionic current density."""
         if self.cathode is not None:
             self.dt.value = dt
         self.leak_current = self.leak_conductance * self.voltage_committed
@@ -385,7 +421,7 @@ class CellElectrochemistry:
         self._i_ion = i_app
         li_shift = mechanical_potential_shift(pressure) if self.anode is None else 0.0
         anode = 0.0
-        if self.anode is not None:  # the anode at the end of the (galvanostatic) step
+        if self.anode is not None:  # the anode at the end of the step
             charge = charge + i_app * dt
             self._x_pending = max(self.anode_x_max, self.anode_x(charge))
             self.si.step(dt, i_app)
@@ -393,12 +429,14 @@ class CellElectrochemistry:
             self.anode_drop = i_app * self.si.electronic_resistance()
             anode = self.anode_potential(charge, self.si.surface_x) - self.anode_drop
         self.shift.value = li_shift + anode
-        self.voltage = self._solve_linearised(i_app)
+        return i_app
+
+    def _finish(self) -> None:
+        """The Li interface current profile and its largest value (collective)."""
         self._li_profile = self._profile()
         i_plate = -self._li_profile[1]
         local = float(np.max(np.abs(i_plate), initial=0.0))
         self.max_local_current = self.comm.allreduce(local, op=MPI.MAX)
-        return self.voltage
 
     def _linearise(self, at: np.ndarray, upward: bool) -> None:
         d = self.cathode_dofs
@@ -408,18 +446,26 @@ class CellElectrochemistry:
         for f in (self.soc_star, self.ocv_star, self.slope_star):
             f.x.scatter_forward()
 
-    def _solve_linearised(self, i_app: float, tol: float = 1e-5, max_passes: int = 8) -> float:
+    def _solve_linearised(self, i_app: float, tol: float = 1e-5, max_passes: int = 8,
+                          voltage: float | None = None) -> float:
         """Solve with the OCV table linearised about soc*, starting at the step's initial SOC,
         and re-linearise about the new SOC until it stays within the segment (the OCV then is
-        the table's to ``tol`` volts). Usually one pass; two when a step crosses a node."""
+        the table's to ``tol`` volts). Usually one pass; two when a step crosses a node.
+        Galvanostatic at the ionic current density i_app, or potentiostatic at ``voltage``
+        (then i_app, the expected current, only picks the table segments' side)."""
+        def run() -> float:
+            if voltage is None:
+                return self.cc.solve(current=i_app * self.area)
+            return self.cc.solve(voltage=voltage)
+
         if self.cathode is None:
-            return self.cc.solve(current=i_app * self.area)
+            return run()
         d = self.cathode_dofs
         at = self.soc_n.x.array[d].copy()
         upward = i_app >= 0.0
         for _ in range(max_passes):
             self._linearise(at, upward)
-            v = self.cc.solve(current=i_app * self.area)
+            v = run()
             soc = self.soc.x.array[d]
             lin = self.ocv_star.x.array[d] + self.slope_star.x.array[d] * (soc - at)
             err = float(np.max(np.abs(extended(self.table, soc) - lin), initial=0.0))

@@ -9,6 +9,8 @@ Grammar (case-insensitive; Q is a number with units, e.g. ``25 MPa``, ``30 min``
     Set temperature to Q                    Set temperature to 40 degC
     (Charge|Discharge) at I for Q           Charge at 0.5 mA/cm^2 for 1 h
     (Charge|Discharge) at I until Q         Discharge at C/10 until 2.5 V
+    Hold at Q for Q | Hold at Q until I     Hold at 4.3 V until C/20
+                                            (constant voltage; needs the electrochemistry)
     Ramp current from Q to Q in steps of Q every Q
                                             Ramp current from 0.1 to 2 mA/cm^2 in steps of
                                             0.1 mA/cm^2 every 1 h
@@ -32,6 +34,7 @@ from fem.errors import CaseError, ProtocolError
 from fem.protocol.steps import (
     Galvanostatic,
     LockGap,
+    Potentiostatic,
     Press,
     ProtocolEntry,
     Release,
@@ -50,6 +53,7 @@ EXAMPLES = (
     '"Charge at 0.5 mA/cm^2 for 1 h"',
     '"Charge at 0.2 mA/cm^2 until 4.3 V"',
     '"Discharge at C/10 until 2.5 V"',
+    '"Hold at 4.3 V until C/20"',
     '"Ramp current from 0.1 to 2 mA/cm^2 in steps of 0.1 mA/cm^2 every 1 h"',
     '"CCD ramp from 0.1 to 5 mA/cm^2 in steps of 0.1 mA/cm^2 with 0.1 mAh/cm^2 per half cycle"',
 )
@@ -60,6 +64,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("press", re.compile(rf"^press at (?P<p>{_Q}) for (?P<t>{_Q})$", re.I)),
     ("release", re.compile(rf"^release to (?P<p>{_Q})(?: over (?P<t>{_Q}))?$", re.I)),
     ("rest", re.compile(rf"^(?:rest|hold) for (?P<t>{_Q})$", re.I)),
+    ("potentiostatic", re.compile(
+        rf"^hold at (?P<v>{_Q})(?: for (?P<t>{_Q})| until (?P<i>{_CRATE}|{_Q})"
+        rf"(?: or (?P<tmax>{_Q}))?)$", re.I)),
     ("lock", re.compile(r"^lock(?: the)? gap$", re.I)),
     ("temperature", re.compile(rf"^set temperature to (?P<T>{_Q})$", re.I)),
     (
@@ -164,6 +171,19 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
             Galvanostatic(text=text, direction=direction, current_density=i, c_rate=c_rate,
                           duration=t, until_voltage=v, max_duration=tmax)
         ]
+    if kind == "potentiostatic":
+        v = _positive(to_si(g["v"], "voltage", key), key, text, "hold voltage")
+        if g["t"]:
+            t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+            return [Potentiostatic(text=text, voltage=v, duration=t)]
+        c_rate = _crate(g["i"])
+        if c_rate is not None and not math.isfinite(c_rate):
+            raise ProtocolError(key, text, "the C-rate must be finite (C/n with n > 0)")
+        i = None if c_rate is not None else to_si(g["i"], "current_density", key)
+        _positive(c_rate if c_rate is not None else i, key, text, "end current")
+        tmax = to_si(g["tmax"], "time", key) if g["tmax"] else 100 * 3600.0
+        return [Potentiostatic(text=text, voltage=v, until_current=i, until_c_rate=c_rate,
+                               max_duration=_positive(tmax, key, text, "time limit"))]
     if kind == "ccd":
         return _ccd_ramp(g, text, key)
     # ramp

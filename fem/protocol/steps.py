@@ -89,6 +89,30 @@ class Galvanostatic(Step):
 
 
 @dataclass(frozen=True)
+class Potentiostatic(Step):
+    """Constant voltage (CV hold): the cell voltage is held at ``voltage`` (V) and the current
+    follows from the electrochemistry. Ends after ``duration``, or once the current density
+    has fallen to ``until_current`` (A/m^2) or to ``until_c_rate`` times the areal capacity per
+    hour, with ``max_duration`` as a safety limit."""
+
+    voltage: float = 0.0
+    duration: float | None = None
+    until_current: float | None = None
+    until_c_rate: float | None = None
+    max_duration: float = 100 * 3600.0
+
+    def current_limit(self, areal_capacity: float | None) -> float | None:
+        """The end current density (A/m^2), or None for a time-limited hold."""
+        if self.until_current is not None:
+            return self.until_current
+        if self.until_c_rate is not None:
+            if areal_capacity is None:
+                raise ValueError(f"{self.text!r}: a C-rate needs the cell's areal capacity")
+            return self.until_c_rate * areal_capacity / 3600.0
+        return None
+
+
+@dataclass(frozen=True)
 class ProtocolEntry:
     """One step of the expanded protocol with its position."""
 
