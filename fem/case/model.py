@@ -217,6 +217,7 @@ class Case:
     patch: PatchSettings | None = None
     electrochemistry: bool = False
     separator_leakage: bool = False  # electronic leakage through the separator (option)
+    particle_diffusion: bool = False  # solid diffusion in the cathode particles (option)
     interface: InterfaceSettings | None = None
     platen_friction: float = 0.0  # Coulomb coefficient of the platen faces (contact = coulomb)
 
@@ -693,15 +694,27 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
         patch=patch,
         electrochemistry=raw.get("electrochemistry", {}).get("enabled", False),
         separator_leakage=raw.get("electrochemistry", {}).get("separator_leakage", False),
+        particle_diffusion=raw.get("electrochemistry", {}).get("particle_diffusion", False),
         interface=_resolve_interface(raw, cell),
         platen_friction=_platen_friction(raw),
     )
     _check_friction_and_anode(case)
     if case.electrochemistry:
         _check_echem_layers(cell)
-    elif case.separator_leakage:
-        raise CaseError("electrochemistry.separator_leakage", True,
-                        "needs the electrochemistry model: set electrochemistry.enabled = true")
+    for key in ("separator_leakage", "particle_diffusion"):
+        if getattr(case, key) and not case.electrochemistry:
+            raise CaseError(f"electrochemistry.{key}", True,
+                            "needs the electrochemistry model: set electrochemistry.enabled = true")
+    if case.particle_diffusion:
+        cath = cell.layers_with_role("cathode")
+        if not cath:
+            raise CaseError("electrochemistry.particle_diffusion", True,
+                            "needs a cathode layer (the particles are the cathode's)")
+        name = cath[0].material
+        if "solid_diffusivity" not in case.materials[name].values:
+            raise CaseError(f"materials.{name}.solid_diffusivity", None,
+                            "electrochemistry.particle_diffusion needs the cathode card's solid "
+                            f"diffusivity: add it in [materials.{name}] (e.g. '4e-15 m^2/s')")
     _check_protocol(protocol, case.areal_capacity, cell.kind, case.electrochemistry)
     _warn_dubious(case)
     return case

@@ -220,6 +220,11 @@ SCHEMA: dict[str, Any] = _obj(
             {"enabled": {"type": "boolean",
                          "description": "solve the current distribution and cell voltage every "
                          "step (fem.electrochemistry.cell_model); needed for voltage cut-offs"},
+             "particle_diffusion": {"type": "boolean",
+                                    "description": "solid diffusion in the cathode particles "
+                                                   "(parabolic profile, card solid_diffusivity): "
+                                                   "the OCV at the particle surface (default "
+                                                   "false)"},
              "separator_leakage": {"type": "boolean",
                                    "description": "electronic leakage through the separator "
                                                   "(its card's electronic_conductivity): the cell "

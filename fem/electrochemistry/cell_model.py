@@ -8,7 +8,9 @@ step, the ionic and electronic potentials and the cell voltage at the applied cu
 * composite cathode: effective ionic / electronic conductivities (Minnmann 2021, physics.md 3.1),
   volumetric Butler-Volmer reaction with specific area a = 3 phi_active / r_particle, and a local
   state of charge ``soc`` (DG0) whose open-circuit voltage comes from the active material's table
-  (:mod:`fem.electrochemistry.ocv`, extended linearly beyond its ends). The first-charge
+  (:mod:`fem.electrochemistry.ocv`, extended linearly beyond its ends), evaluated at the
+  particle surface with ``electrochemistry.particle_diffusion`` (parabolic profile,
+  :mod:`fem.electrochemistry.particle`: soc + tau_p dsoc/dt). The first-charge
   irreversibility (card ``first_cycle_efficiency`` eta, lab-data.md 4): a cell of the cathode
   that reached soc_max can take back only eta * soc_max; below soc_max (1 - eta) its OCV falls
   with the slope ``TAIL_SLOPE``, so a discharge ends at its voltage cut-off with the lost capacity;
@@ -45,6 +47,7 @@ from fem.electrochemistry.conductivity import arrhenius
 from fem.electrochemistry.kinetics import Kinetics, mechanical_potential_shift
 from fem.electrochemistry.ocv import TABLES, OcvTable
 from fem.electrochemistry.parameters import DEFAULTS
+from fem.electrochemistry.particle import relaxation_time
 from fem.electrochemistry.potential import ChargeConservation, CompositeElectrode, PlanarElectrode
 from fem.electrochemistry.silicon import X_MAX, SiliconAnode
 
@@ -246,12 +249,19 @@ class CellElectrochemistry:
         self.ocv_star = dolfinx.fem.Function(Q0, name="cathode_ocv_star")
         self.slope_star = dolfinx.fem.Function(Q0, name="cathode_ocv_slope")
         self.dt = dolfinx.fem.Constant(sub, 0.0)
-        # U(soc), implicit in the step's SOC: the table's segment about soc* (re-linearised
+        # the SOC at the particle surface (parabolic profile, fem.electrochemistry.particle):
+        # soc + tau_p (soc - soc_n) / dt; tau_p = 0 without particle diffusion
+        self.tau_p = dolfinx.fem.Constant(sub, 0.0)
+        if self.case.particle_diffusion:
+            self.tau_p.value = relaxation_time(CATHODE_PARTICLE_RADIUS, mat["solid_diffusivity"])
+        self.inv_dt = dolfinx.fem.Constant(sub, 0.0)
+        self.soc_surface = self.soc + self.tau_p * self.inv_dt * (self.soc - self.soc_n)
+        # U(soc_surface), implicit in the step's SOC: the table's segment about soc* (re-linearised
         # until soc ends in that segment, :meth:`_solve_linearised`) and the irreversible tail
         # below the floor (exact; a discharge sees it within the step)
         import ufl
 
-        self.ocv = (self.ocv_star + self.slope_star * (self.soc - self.soc_star)
+        self.ocv = (self.ocv_star + self.slope_star * (self.soc_surface - self.soc_star)
                     - TAIL_SLOPE * ufl.min_value(ufl.max_value(self.floor - self.soc, 0.0),
                                                  TAIL_MAX / TAIL_SLOPE))
         cells = cell_tags.find(groups["cathode"])
@@ -415,6 +425,7 @@ class CellElectrochemistry:
         terminal current density i_app; return the ionic current density."""
         if self.cathode is not None:
             self.dt.value = dt
+            self.inv_dt.value = 1.0 / dt if dt > 0 else 0.0
         self.leak_current = self.leak_conductance * self.voltage_committed
         self._leaked_pending = self.leaked + self.leak_current * dt
         i_app, charge = i_app - self.leak_current, charge - self.leaked  # ionic
@@ -466,13 +477,18 @@ class CellElectrochemistry:
         for _ in range(max_passes):
             self._linearise(at, upward)
             v = run()
-            soc = self.soc.x.array[d]
+            soc = self.surface_soc(d)
             lin = self.ocv_star.x.array[d] + self.slope_star.x.array[d] * (soc - at)
             err = float(np.max(np.abs(extended(self.table, soc) - lin), initial=0.0))
             if self.comm.allreduce(err, op=MPI.MAX) <= tol:
                 return v
             at = soc.copy()
         return v
+
+    def surface_soc(self, dofs: np.ndarray) -> np.ndarray:
+        """The particle-surface SOC at the cathode dofs (the SOC without particle diffusion)."""
+        soc, soc_n = self.soc.x.array[dofs], self.soc_n.x.array[dofs]
+        return soc + float(self.tau_p.value) * float(self.inv_dt.value) * (soc - soc_n)
 
     def _profile(self) -> tuple[np.ndarray, np.ndarray]:
         """(coordinate, anodic current density) at the Li interface nodes, all ranks, sorted

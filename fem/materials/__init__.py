@@ -45,6 +45,7 @@ PARAMETERS: dict[str, str] = {
     "active_volume_fraction": "dimensionless",
     "initial_lithiation": "dimensionless",
     "molar_mass": "molar_mass",
+    "solid_diffusivity": "diffusivity",
 }
 
 #: Parameters that must be strictly positive / within [0, 1] / within (-1, 0.5).
@@ -52,7 +53,7 @@ _POSITIVE = {
     "youngs_modulus", "density", "molar_volume", "creep_exponent", "creep_reference_rate",
     "creep_reference_stress", "creep_reference_temperature", "anand_rate_prefactor",
     "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",
-    "ionic_conductivity", "specific_capacity", "li_partial_molar_volume",
+    "ionic_conductivity", "specific_capacity", "li_partial_molar_volume", "solid_diffusivity",
 }
 _FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency",
              "active_volume_fraction"}
