@@ -271,3 +271,24 @@ def test_constant_voltage_hold_needs_the_electrochemistry():
     raw["electrochemistry"] = {"enabled": False}
     with pytest.raises(CaseError, match="constant-voltage hold needs the electrochemistry"):
         load_case_dict(raw)
+
+
+def test_interface_current_field(shared_tmp):
+    """fields.xdmf carries the local plating current on the Li cells at the separator: in this
+    full cell (Li, separator and cathode on one disc) it is the applied current (2 %)."""
+    raw = _raw(["Charge at 1 mA/cm^2 for 20 min"])
+    raw["output"] = {"fields": True, "plots": False}
+    sim = _run(raw, shared_tmp / "iface_field")
+    f = sim.echem._out["interface_current_density"]
+    e = sim.echem
+    dofs = f.function_space.dofmap.list[e._iface_cells, 0]
+    vals = f.x.array[dofs]
+    from fem._dolfinx import MPI
+
+    comm = sim.comm
+    n = comm.allreduce(len(vals), op=MPI.SUM)
+    assert n > 0
+    err = comm.allreduce(float(np.max(np.abs(vals - 10.0), initial=0.0)), op=MPI.MAX)
+    assert err < 0.2, err
+    xdmf = (shared_tmp / "iface_field" / "fields.xdmf").read_text()
+    assert 'Name="interface_current_density"' in xdmf

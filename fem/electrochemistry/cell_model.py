@@ -129,6 +129,7 @@ class CellElectrochemistry:
         npar = nloc + msh.topology.index_map(tdim).num_ghosts
         self.sub_of = np.full(npar, -1, dtype=np.int32)  # parent cell -> submesh cell (or -1)
         self.sub_of[self.parent_of] = np.arange(nsub, dtype=np.int32)
+        self._iface_cells, self._iface_x = self._interface_cells(cm)
         if self.anode is not None:  # anode cells and their depth below the separator face
             self._anode_cells = cm.cells(self.anode.name)
             z = dolfinx.mesh.compute_midpoints(msh, tdim, self._anode_cells)[:, self.iz]
@@ -188,6 +189,25 @@ class CellElectrochemistry:
         self._li_profile: tuple[np.ndarray, np.ndarray] | None = None
         self._counter_profile: tuple[np.ndarray, np.ndarray] | None = None
         self.max_local_current = 0.0
+
+    # ------------------------------------------------------------------ set-up helpers
+    def _interface_cells(self, cm) -> tuple[np.ndarray, np.ndarray]:
+        """The working electrode's cells (Li, or Li_xSi) with a facet on its separator face,
+        and their midpoints (3, n): where the local interface current is written as a field."""
+        msh = cm.mesh
+        tdim = msh.topology.dim
+        upper = self.anode if self.anode is not None else self.lis[-1]
+        cells = np.asarray(cm.cells(upper.name), dtype=np.int32)
+        msh.topology.create_connectivity(tdim, tdim - 1)
+        c2f = msh.topology.connectivity(tdim, tdim - 1)
+        nf = np.diff(c2f.offsets)[cells]
+        facets = np.concatenate([c2f.links(c) for c in cells]) if len(cells) else \
+            np.zeros(0, dtype=np.int32)
+        z = dolfinx.mesh.compute_midpoints(msh, tdim - 1, facets.astype(np.int32))[:, self.iz]
+        on_face = np.abs(z - self.sep.z1) < 1e-6 * self.case.cell.height
+        owner = np.repeat(np.arange(len(cells)), nf)
+        touching = cells[np.unique(owner[on_face])] if len(cells) else cells
+        return touching, dolfinx.mesh.compute_midpoints(msh, tdim, touching).T
 
     # ------------------------------------------------------------------ set-up helpers
     def _cell_tags(self, cm, names):
@@ -616,6 +636,10 @@ class CellElectrochemistry:
         self._out_dofs = (Q0.dofmap.list[self.parent_of, 0], Qs.dofmap.list[:, 0])
         if self.si is not None:  # x through the Li_xSi layer, at each cell's depth
             self._out["lithiation_x"] = dolfinx.fem.Function(Q0, name="lithiation_x")
+        # the local plating current density (A/m^2, > 0 plating) on the working electrode's
+        # cells at the separator face
+        self._out["interface_current_density"] = dolfinx.fem.Function(
+            Q0, name="interface_current_density")
         return self._out
 
     def update_output_fields(self) -> None:
@@ -624,6 +648,11 @@ class CellElectrochemistry:
             if name == "lithiation_x":
                 dofs = f.function_space.dofmap.list[self._anode_cells, 0]
                 f.x.array[dofs] = self.anode_x_at(self._anode_depth)[1]
+                continue
+            if name == "interface_current_density":
+                dofs = f.function_space.dofmap.list[self._iface_cells, 0]
+                f.x.array[dofs] = self.plating_current("", self._iface_x, self._i_ion)
+                f.x.scatter_forward()
                 continue
             self._out_sub.interpolate(self._out_expr[name])
             f.x.array[parent_dofs] = self._out_sub.x.array[sub_dofs]
