@@ -26,6 +26,7 @@ from fem.simulation import Simulation
 def elastic_solve_time(sim: Simulation, repeats: int = 3) -> float:
     """Assemble the elastic tangent, factorise and solve once (best of ``repeats``)."""
     mech = sim.mech
+    mech.setup()  # the run closed its PETSc objects (StackMechanics.close): rebuild them
     best = np.inf
     for _ in range(repeats):
         mech.comm.barrier()
