@@ -164,7 +164,7 @@ class Simulation:
             self.volume = VolumeChange(
                 self.mech, c, current_density=e.plating_current,
                 cathode_soc=e.cathode_soc_of if e.cathode is not None else None,
-                anode_lithiation=e.anode_x_at if e.si is not None else None)
+                anode_lithiation=e.anode_x_of if e.si is not None else None)
         else:
             self.volume = VolumeChange(self.mech, c)
         self.mech.setup()

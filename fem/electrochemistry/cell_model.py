@@ -131,9 +131,10 @@ class CellElectrochemistry:
         self.sub_of[self.parent_of] = np.arange(nsub, dtype=np.int32)
         self._iface_cells, self._iface_x = self._interface_cells(cm)
         if self.anode is not None:  # anode cells and their depth below the separator face
-            self._anode_cells = cm.cells(self.anode.name)
+            self._anode_cells = np.sort(cm.cells(self.anode.name))
             z = dolfinx.mesh.compute_midpoints(msh, tdim, self._anode_cells)[:, self.iz]
-            self._anode_depth = np.abs(z - self.anode.z0)
+            face = self.sep.z1 if self.anode.z0 >= self.sep.z1 - 1e-12 else self.sep.z0
+            self._anode_depth = np.abs(z - face)
         cell_tags, groups = self._cell_tags(cm, names)
         facet_tags, fgroups, li_z, counter_z = self._facet_tags()
         groups.update(fgroups)
@@ -192,22 +193,12 @@ class CellElectrochemistry:
 
     # ------------------------------------------------------------------ set-up helpers
     def _interface_cells(self, cm) -> tuple[np.ndarray, np.ndarray]:
-        """The working electrode's cells (Li, or Li_xSi) with a facet on its separator face,
-        and their midpoints (3, n): where the local interface current is written as a field."""
-        msh = cm.mesh
-        tdim = msh.topology.dim
+        """The working electrode's cells (Li, or Li_xSi) on its separator interface, and their
+        midpoints (3, n): where the local interface current is written as a field."""
         upper = self.anode if self.anode is not None else self.lis[-1]
-        cells = np.asarray(cm.cells(upper.name), dtype=np.int32)
-        msh.topology.create_connectivity(tdim, tdim - 1)
-        c2f = msh.topology.connectivity(tdim, tdim - 1)
-        nf = np.diff(c2f.offsets)[cells]
-        facets = np.concatenate([c2f.links(c) for c in cells]) if len(cells) else \
-            np.zeros(0, dtype=np.int32)
-        z = dolfinx.mesh.compute_midpoints(msh, tdim - 1, facets.astype(np.int32))[:, self.iz]
-        on_face = np.abs(z - self.sep.z1) < 1e-6 * self.case.cell.height
-        owner = np.repeat(np.arange(len(cells)), nf)
-        touching = cells[np.unique(owner[on_face])] if len(cells) else cells
-        return touching, dolfinx.mesh.compute_midpoints(msh, tdim, touching).T
+        cells = np.unique(cm.interface_cells(upper.name, self.sep.name)[1])
+        tdim = cm.mesh.topology.dim
+        return cells, dolfinx.mesh.compute_midpoints(cm.mesh, tdim, cells).T
 
     # ------------------------------------------------------------------ set-up helpers
     def _cell_tags(self, cm, names):
@@ -424,7 +415,7 @@ class CellElectrochemistry:
         def solved(i: float) -> float:
             i_ion = self._prepare(i, charge, pressure, dt)
             self.voltage = self._solve_linearised(i_ion, voltage=voltage)
-            return self.cc.integrated_currents()["li"] / self.area + self.leak_current
+            return self.cc.li_current() / self.area + self.leak_current
 
         i0, g0 = i_guess, solved(i_guess) - i_guess
         i1 = i0 + g0
@@ -544,14 +535,12 @@ class CellElectrochemistry:
         after = np.where(sub >= 0, self.soc.x.array[d], before)
         return before, after
 
-    def anode_x_at(self, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def anode_x_of(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Hook of :class:`fem.mechanics.volume_change.VolumeChange`: x of the Li_xSi layer at
-        ``depth`` (m below the separator face) before and after the step being solved."""
-        s, x = self.si.profile()
-        o = self.si.order
-        before = self.si.committed[o] / self.si.c_si
-        depth = np.clip(depth, 0.0, self.si.L)
-        return np.interp(depth, s, before), np.interp(depth, s, x)
+        the depth of the anode cells ``cells`` (parent mesh) before and after the step being
+        solved. Local (no communication)."""
+        depth = self._anode_depth[np.searchsorted(self._anode_cells, cells)]
+        return self.si.x_at(depth, committed=True), self.si.x_at(depth)
 
     def commit(self) -> None:
         """Accept the step's SOC (solved with the potentials) and the anode's largest x."""
@@ -647,7 +636,7 @@ class CellElectrochemistry:
         for name, f in self._out.items():
             if name == "lithiation_x":
                 dofs = f.function_space.dofmap.list[self._anode_cells, 0]
-                f.x.array[dofs] = self.anode_x_at(self._anode_depth)[1]
+                f.x.array[dofs] = self.si.x_at(self._anode_depth)
                 continue
             if name == "interface_current_density":
                 dofs = f.function_space.dofmap.list[self._iface_cells, 0]

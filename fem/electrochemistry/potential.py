@@ -197,6 +197,7 @@ class ChargeConservation:
         self.li_area = self._assemble(one * wt * self.ds(li))
         if self.li_area <= 0:
             raise ValueError("the li_interface facet group is empty")
+        self._li_current_form = None  # compiled by li_current()
         # current balance at the Li interface, or V = V_set; scaled by the area to read in A
         F_V = (self._gal * (fc * self.i_li + self.current / self.li_area)
                + self._pot * (self.V - self.voltage_set) / self.li_area) * q * wt * self.ds(li)
@@ -354,6 +355,15 @@ class ChargeConservation:
         out.x.array[active] = self.psi.x.array[active] + self.cell_voltage
         return out
 
+    def li_current(self) -> float:
+        """-int f_c i_Li (A, > 0 on charge): the current into the Li electrode; the form is
+        compiled once (a constant-voltage hold reads it every solve)."""
+        if self._li_current_form is None:
+            self._li_current_form = dolfinx.fem.form(
+                -self.contact_fraction * self.i_li * self.weight * self.ds(self._li))
+        local = dolfinx.fem.assemble_scalar(self._li_current_form)
+        return self.mesh.comm.allreduce(local, op=MPI.SUM)
+
     def integrated_currents(self) -> dict[str, float]:
         """Total currents (A; per unit depth in plane 2D, per unit area in 1D), all > 0 on charge.
 
@@ -361,8 +371,8 @@ class ChargeConservation:
         ``collector``: consistent (residual) current through the collector; ``counter``: current
         out of the planar counter electrode.
         """
-        wt, fc = self.weight, self.contact_fraction
-        out = {"li": -self._assemble(fc * self.i_li * wt * self.ds(self._li))}
+        wt = self.weight
+        out = {"li": self.li_current()}
         if self.cathode is not None:
             out["reaction"] = self._assemble(self.cathode.specific_area * self.i_n * wt * self.dx(self._cat))
             b = dolfinx.fem.assemble_vector(dolfinx.fem.form(self._F_s))

@@ -163,9 +163,12 @@ class SiliconAnode:
         o = self.order
         return self.s[o], self.transport.c.x.array[o] / self.c_si
 
-    def x_at(self, depth: np.ndarray) -> np.ndarray:
-        """x at the depths ``depth`` (m below the separator face; clamped to the layer)."""
+    def x_at(self, depth: np.ndarray, committed: bool = False) -> np.ndarray:
+        """x of the trial (or the committed) profile at the depths ``depth`` (m below the
+        separator face; clamped to the layer)."""
         s, x = self.profile()
+        if committed:
+            x = self.committed[self.order] / self.c_si
         return np.interp(np.clip(depth, 0.0, self.L), s, x)
 
     @property

@@ -66,6 +66,33 @@ class CellMesh:
         """Local facet indices of a named boundary or interface."""
         return self.facet_tags.find(self.tag(name))
 
+    def interface_name(self, a: str, b: str) -> str | None:
+        """The facet group between volumes ``a`` and ``b`` ("a_b" or "b_a"), None if absent."""
+        for name in (f"{a}_{b}", f"{b}_{a}"):
+            if self.has(name):
+                return name
+        return None
+
+    def interface_cells(self, a: str, b: str, owned: bool = False
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(facets, cells): the local facets of the interface between volumes ``a`` and ``b``
+        and, for each, its cell in ``a`` (owned cells only when ``owned``); empty without the
+        interface group."""
+        name = self.interface_name(a, b)
+        empty = np.zeros(0, dtype=np.int32)
+        if name is None:
+            return empty, empty
+        msh = self.mesh
+        tdim = msh.topology.dim
+        msh.topology.create_connectivity(tdim - 1, tdim)
+        f2c = msh.topology.connectivity(tdim - 1, tdim)
+        limit = msh.topology.index_map(tdim).size_local if owned else np.iinfo(np.int32).max
+        in_a = set(self.cells(a).tolist())
+        pairs = [(f, c) for f in self.facets(name) for c in f2c.links(f)
+                 if c in in_a and c < limit]
+        return (np.array([f for f, _ in pairs], dtype=np.int32),
+                np.array([c for _, c in pairs], dtype=np.int32))
+
     def volume_names(self) -> list[str]:
         """Names of the volume (cell) groups."""
         tdim = self.mesh.topology.dim

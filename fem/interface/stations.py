@@ -30,13 +30,6 @@ class Interface:
     state: ContactState
 
 
-def _interface_facets(cm, li_name: str, sep_name: str) -> str | None:
-    for name in (f"{li_name}_{sep_name}", f"{sep_name}_{li_name}"):
-        if cm.has(name):
-            return name
-    return None
-
-
 class InterfaceStations:
     """The reduced interface model on every Li | separator interface of ``mech``'s mesh."""
 
@@ -45,21 +38,13 @@ class InterfaceStations:
         cm = mech.cm
         msh = cm.mesh
         tdim = msh.topology.dim
-        msh.topology.create_connectivity(tdim - 1, tdim)
-        f2c = msh.topology.connectivity(tdim - 1, tdim)
-        ncell = msh.topology.index_map(tdim).size_local
         sep = next(la for la in case.cell.layers if la.role == "separator")
         lis = sorted((la for la in case.cell.layers if la.role == "li"), key=lambda la: la.z0)
         self.interfaces: list[Interface] = []
         for k, la in enumerate(lis):
-            name = _interface_facets(cm, la.name, sep.name)
-            if name is None:
+            if cm.interface_name(la.name, sep.name) is None:
                 continue
-            facets = cm.facet_tags.find(cm.tag(name))
-            li_cells = set(cm.cells(la.name).tolist())
-            pairs = [(f, c) for f in facets for c in f2c.links(f) if c in li_cells and c < ncell]
-            facets = np.array([f for f, _ in pairs], dtype=np.int32)
-            cells = np.array([c for _, c in pairs], dtype=np.int32)
+            facets, cells = cm.interface_cells(la.name, sep.name, owned=True)
             centres = dolfinx.mesh.compute_midpoints(msh, tdim - 1, facets).T
             weights = self._weights(msh, facets, centres, cm.axisymmetric)
             sign = -1.0 if (len(lis) == 2 and k == 0) else 1.0

@@ -31,8 +31,8 @@ from fem.case.model import FARADAY
 
 #: Cathode state of charge of parent cells (before, after the step): cells -> (soc_n, soc).
 CellSoc = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-#: Li_xSi lithiation at depths below the separator face (m): depth -> (x_n, x).
-DepthLithiation = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+#: Li_xSi lithiation of parent anode cells (before, after the step): cells -> (x_n, x).
+CellLithiation = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 #: Local current density at the interface of Li layer ``layer`` as a function of the
 #: cell-centre coordinates x (shape (3, n)) and the applied current (A/m^2): returns i (A/m^2,
@@ -50,11 +50,11 @@ class VolumeChange:
 
     def __init__(self, mech, case, current_density: CurrentDistribution = uniform_current,
                  cathode_soc: CellSoc | None = None,
-                 anode_lithiation: DepthLithiation | None = None):
+                 anode_lithiation: CellLithiation | None = None):
         self.mech, self.case = mech, case
         self.current_density = current_density
         self.cathode_soc = cathode_soc
-        self.anode_lithiation_at = anode_lithiation
+        self.anode_lithiation_of = anode_lithiation
         msh = mech.cm.mesh
         tdim = msh.topology.dim
         self.iz = mech.iz
@@ -74,13 +74,6 @@ class VolumeChange:
                         for la, cells in self.li}
         self.eps_cathode = 0.0  # current isotropic strain of the cathode
         self.eps_anode = 0.0
-        # depth of each anode cell centre below the separator face (local lithiation)
-        sep = next((la for la in case.cell.layers if la.role == "separator"), None)
-        self.anode_depth = {}
-        for la, cells in self.anodes:
-            z = dolfinx.mesh.compute_midpoints(msh, tdim, cells)[:, self.iz]
-            face = la.z0 if sep is not None and la.z0 >= sep.z1 - 1e-12 else la.z1
-            self.anode_depth[la.name] = np.abs(z - face)
 
     def _set(self, cells: np.ndarray, comp: tuple[int, int] | None, values) -> None:
         arr = self.mech.deigen.x.array.reshape(-1, 9)
@@ -156,10 +149,9 @@ class VolumeChange:
             mat = self.case.materials[self.anodes[0][0].material]
             law.sigma_y = anode_yield_strength(mat, self.anode_lithiation(charge_after),
                                                self.case.mechanics.anode_yield_strength)
-        for la, cells in self.anodes:
-            if self.anode_lithiation_at is not None:  # local x at each cell's depth
-                e0, e1 = (self.anode_strain_at_x(x)
-                          for x in self.anode_lithiation_at(self.anode_depth[la.name]))
+        for _, cells in self.anodes:
+            if self.anode_lithiation_of is not None:  # local x at each cell's depth
+                e0, e1 = (self.anode_strain_at_x(x) for x in self.anode_lithiation_of(cells))
                 self._set(cells, None, (e1 - e0) / (1 + e0))
             else:
                 self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
