@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from fem._dolfinx import MPI, dolfinx, release_form_caches
-from fem.case.model import FARADAY, Case
+from fem.case.model import Case
 from fem.checkpoint import CheckpointStore, find_restart_folder
 from fem.checkpoint.cellwise import MeshKeys
 from fem.checkpoint.run_state import capture, restore
 from fem.checkpoint.store import load as load_checkpoint
+from fem.constants import FARADAY, GAS_CONSTANT, MA_CM2, MAH_CM2
 from fem.errors import CaseError, Interrupted, RestartError, SolverError
 from fem.geometry import load_or_build_mesh
 from fem.geometry.files import cached_msh, mesh_dimension
@@ -43,9 +44,6 @@ from fem.protocol.steps import (
     SetTemperature,
 )
 
-#: mAh/cm^2 per C/m^2 and mA/cm^2 per A/m^2.
-MAH_CM2 = 1.0 / 36000.0
-MA_CM2 = 0.1
 #: History columns of the interface model (fem.interface.stations.InterfaceStations.scalars).
 INTERFACE_COLUMNS = ["contact_fraction", "min_contact_fraction", "min_void_margin",
                      "focused_current_density_mA_cm2", "extrusion_depth_um"]
@@ -209,7 +207,6 @@ class Simulation:
         resistance R T / (F i0) at full contact (physics.md 3.3, linearised Butler-Volmer with
         alpha = 0.5) for the current share of the interface model."""
         from fem.electrochemistry.parameters import DEFAULTS as ECHEM
-        from fem.interface.contact_state import GAS_CONSTANT
 
         c = self.case
         sep = next(la for la in c.cell.layers if la.role == "separator")

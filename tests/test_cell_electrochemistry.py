@@ -11,7 +11,7 @@ import pytest
 from conftest import BASE_CASE
 
 from fem.case.loader import load_case_dict
-from fem.case.model import FARADAY
+from fem.constants import FARADAY
 from fem.electrochemistry.conductivity import arrhenius
 from fem.electrochemistry.kinetics import charge_transfer_resistance
 from fem.electrochemistry.parameters import DEFAULTS

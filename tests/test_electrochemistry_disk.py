@@ -28,7 +28,7 @@ import numpy as np
 import ufl
 
 from fem._dolfinx import MPI
-from fem.electrochemistry.constants import T_REF
+from fem.constants import T_REF
 from fem.electrochemistry.kinetics import Kinetics, exchange_current_from_resistance
 from fem.electrochemistry.potential import ChargeConservation, PlanarElectrode
 from fem.geometry.mesh import from_gmsh_model, gmsh_session

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fem.constants import T_REF
 from fem.electrochemistry import conductivity, kinetics, ocv
-from fem.electrochemistry.constants import T_REF
 from fem.electrochemistry.parameters import DEFAULTS
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from fem._dolfinx import MPI, dolfinx
-from fem.electrochemistry.constants import T_REF
+from fem.constants import T_REF
 from fem.electrochemistry.kinetics import Kinetics
 from fem.electrochemistry.potential import ChargeConservation, CompositeElectrode, PlanarElectrode
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from fem._dolfinx import MPI
-from fem.electrochemistry.constants import FARADAY
+from fem.constants import FARADAY
 from fem.electrochemistry.diffusion import constant_flux_slab
 from fem.electrochemistry.silicon import SiliconAnode, log_interp
 from fem.materials import load_material

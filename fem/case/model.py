@@ -13,9 +13,6 @@ from fem.protocol.parser import parse_protocol
 from fem.protocol.steps import Galvanostatic, Potentiostatic, ProtocolEntry
 from fem.units import to_si
 
-#: Faraday constant, C/mol.
-FARADAY = 96485.33212
-
 #: Layer roles each cell kind needs, bottom to top (plungers may wrap them).
 CELL_KINDS: dict[str, list[str]] = {
     "symmetric": ["li", "separator", "li"],

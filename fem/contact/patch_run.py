@@ -86,13 +86,13 @@ import ufl
 
 from fem._dolfinx import MPI, dolfinx
 from fem.case.model import Case
+from fem.constants import MA_CM2, T_REF, UM
 from fem.contact.creep_contact import CreepContactBlock
 from fem.contact.meshes import block_mesh, hex_block_mesh
 from fem.contact.patch_ionic import InterfaceCurrent, SeparatorSlab
 from fem.contact.patch_surface import PatchSurface
 from fem.contact.rigid_contact import ContactState
 from fem.electrochemistry.conductivity import arrhenius
-from fem.electrochemistry.constants import T_REF
 from fem.electrochemistry.kinetics import charge_transfer_resistance
 from fem.electrochemistry.parameters import DEFAULTS
 from fem.errors import CaseError, SolverError
@@ -119,10 +119,8 @@ SEAT = 1e-3
 MAX_CUTS = 8
 #: Default mean current density of the interface-resistance probe (A/m^2; 0.5 mA/cm^2).
 PROBE_CURRENT = 5.0
-#: Conversions: mA/cm^2 per A/m^2, ohm cm^2 per ohm m^2, um per m.
-MA_CM2 = 0.1
+#: Conversion: ohm cm^2 per ohm m^2.
 OHM_CM2 = 1e4
-UM = 1e6
 
 #: history.csv columns of a patch run (after fem.output.history.BASE_COLUMNS).
 PATCH_COLUMNS = [

@@ -6,8 +6,8 @@ Modules: :mod:`.constants`, :mod:`.conductivity`, :mod:`.kinetics`, :mod:`.ocv`,
 :mod:`.diffusion` (dolfinx solver). The dolfinx modules are imported on demand.
 """
 
+from fem.constants import FARADAY, GAS_CONSTANT, T_REF, thermal_voltage
 from fem.electrochemistry.conductivity import arrhenius, bruggeman_tortuosity, effective_conductivity
-from fem.electrochemistry.constants import FARADAY, GAS_CONSTANT, T_REF, thermal_voltage
 from fem.electrochemistry.kinetics import (
     Kinetics,
     butler_volmer,

@@ -42,7 +42,7 @@ import math
 import numpy as np
 
 from fem._dolfinx import MPI, dolfinx
-from fem.case.model import FARADAY
+from fem.constants import FARADAY, MAH_CM2
 from fem.electrochemistry.conductivity import arrhenius
 from fem.electrochemistry.kinetics import Kinetics, mechanical_potential_shift
 from fem.electrochemistry.ocv import TABLES, OcvTable
@@ -372,7 +372,7 @@ class CellElectrochemistry:
         x0 = mat.values.get("initial_lithiation", 0.0)
         eta = mat.values.get("first_cycle_efficiency",
                              DEFAULTS["si_first_cycle_efficiency"].value)
-        to_mah = FARADAY * n_si / 36000.0
+        to_mah = FARADAY * n_si * MAH_CM2
         trapped = (1.0 - eta) * max(self.anode_x_max - x0, 0.0) * to_mah
         left = (self.anode_x(charge) - x0) * to_mah
         reservoir = x0 * to_mah
@@ -590,7 +590,7 @@ class CellElectrochemistry:
                "cathode_soc": self.mean_soc()}
         if self.leak_conductance > 0:
             row |= {"leakage_current_density_mA_cm2": self.leak_current * 0.1,
-                    "self_discharge_mAh_cm2": self.leaked / 36000.0}
+                    "self_discharge_mAh_cm2": self.leaked * MAH_CM2}
         if self.si is not None:
             si = self.si
             row |= {"anode_face_x": si.surface_x, "anode_mean_x": si.mean_x,

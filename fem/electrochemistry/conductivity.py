@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fem.electrochemistry.constants import GAS_CONSTANT, T_REF
+from fem.constants import GAS_CONSTANT, T_REF
 
 #: 1 eV per particle in J/mol (N_A e).
 EV_PER_PARTICLE_IN_J_PER_MOL = 96485.33212

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fem._dolfinx import MPI, PETSc, dolfinx
-from fem.electrochemistry.constants import FARADAY
+from fem.constants import FARADAY
 
 _counter = itertools.count()
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fem.electrochemistry.constants import FARADAY, GAS_CONSTANT
+from fem.constants import FARADAY, GAS_CONSTANT
 
 #: Molar volume of Li metal, m^3/mol (13.0 cm^3/mol; li.toml, physics.md 4.1).
 LI_MOLAR_VOLUME = 13.0e-6

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fem._dolfinx import MPI, PETSc, dolfinx
-from fem.electrochemistry.constants import T_REF
+from fem.constants import T_REF
 from fem.electrochemistry.kinetics import Kinetics
 
 _counter = itertools.count()

@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from fem._dolfinx import MPI, dolfinx
-from fem.electrochemistry.constants import FARADAY
+from fem.constants import FARADAY
 from fem.electrochemistry.diffusion import LithiumDiffusion
 
 #: Largest x of Li_xSi (Li15Si4); a face lithiated beyond it would plate Li metal (not modelled).

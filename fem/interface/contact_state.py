@@ -47,10 +47,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fem.case.model import FARADAY
+from fem.constants import FARADAY, GAS_CONSTANT
 from fem.interface.parameters import DEFAULTS
 
-GAS_CONSTANT = 8.314462618
 #: void margins below this are reported as this (no supply at all: zero pressure)
 MIN_MARGIN = -1e3
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-#: mA/cm^2 per A/m^2
-MA_CM2 = 0.1
+from fem.constants import MA_CM2
 
 
 class ShortPredicted(Exception):  # noqa: N818 - a result, not an error

@@ -52,10 +52,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from fem.constants import GAS_CONSTANT
 from fem.errors import CaseError
-
-#: Molar gas constant, J/(mol K).
-GAS_CONSTANT = 8.314462618
 
 _EPS = np.finfo(float).eps
 

@@ -28,11 +28,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from fem.constants import FARADAY
 from fem.errors import CaseError
 from fem.units import to_si
 
-#: Faraday constant, C/mol (same value as fem.case.model.FARADAY).
-FARADAY = 96485.33212
 #: Li molar volume, m^3/mol (physics.md 0 #9, 4.1; li.toml molar_volume).
 LI_MOLAR_VOLUME = 13.0e-6
 #: One pound-force in newtons (exact by definition).

@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fem._dolfinx import dolfinx
-from fem.case.model import FARADAY
+from fem.constants import FARADAY
 
 #: Cathode state of charge of parent cells (before, after the step): cells -> (soc_n, soc).
 CellSoc = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
