@@ -10,30 +10,10 @@ import argparse
 import sys
 import tomllib
 import warnings
-from importlib import resources
 from pathlib import Path
 
+from fem.case.bundled import FLAGSHIP, bundled_cases_dir, resolve_case_path
 from fem.errors import AssbError, CaseError, SolverError
-
-FLAGSHIP = "ncm811_li_fixed_gap"
-
-
-def bundled_cases_dir() -> Path:
-    """The bundled cases: ``fem/_bundled/cases`` in a wheel, ``cases/`` in a source checkout."""
-    packaged = resources.files("fem") / "_bundled" / "cases"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[1] / "cases"
-
-
-def resolve_case_path(name: str | None) -> Path:
-    """A case argument: a file path, or the name of a bundled case (default: the flagship)."""
-    if name is None:
-        return bundled_cases_dir() / f"{FLAGSHIP}.toml"
-    p = Path(name)
-    if p.exists() or p.suffix == ".toml":
-        return p
-    return bundled_cases_dir() / f"{name}.toml"
 
 
 def _rank() -> int:
@@ -103,20 +83,18 @@ def cmd_mesh(args) -> int:
 
 def cmd_run(args) -> int:
     from fem._dolfinx import MPI
-    from fem.simulation import Simulation
+    from fem.run import restart_run, run_case
 
     if args.restart:
         if args.output or args.overwrite or args.set:
             raise CaseError("--restart", args.restart, "continues a run as it was started: "
                             "-o, --overwrite and --set do not apply")
         case = _load(args) if args.case else None
-        sim = Simulation.from_checkpoint(args.restart, MPI.COMM_WORLD,
-                                         progress=not args.no_progress, case=case)
-        sim.run(args.restart)
+        restart_run(args.restart, MPI.COMM_WORLD, progress=not args.no_progress, case=case)
         return 0
     case = _load(args)
     outdir = Path(args.output) if args.output else Path("results") / case.name
-    Simulation(case, MPI.COMM_WORLD, progress=not args.no_progress).run(outdir, args.overwrite)
+    run_case(case, outdir, MPI.COMM_WORLD, args.overwrite, progress=not args.no_progress)
     return 0
 
 

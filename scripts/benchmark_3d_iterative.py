@@ -26,8 +26,10 @@ import numpy as np
 
 from fem._dolfinx import MPI, PETSc, dolfinx
 from fem.case import load_case
+from fem.cellstack import CellStack
+from fem.geometry import load_or_build_mesh
 from fem.mechanics.linear_solver import DIRECT, configure_matrix, make_ksp
-from fem.simulation import Simulation
+from fem.run.stack_run import StackRun
 
 fpetsc = dolfinx.fem.petsc
 
@@ -91,26 +93,27 @@ def run_steps(args, comm, say) -> None:
         krylov.append(self.ksp.getIterationNumber())
 
     StackMechanics._solve = counted
-    step0 = Simulation._solve_step
+    step0 = CellStack.solve
 
     class Enough(Exception):
         pass
 
-    def step(self, dt):
+    def step(self, dt, drive):
         if len(newton) >= args.steps:
             raise Enough
         t0 = time.perf_counter()
-        its = step0(self, dt)
+        out = step0(self, dt, drive)
+        its = out.iterations
         walls.append(time.perf_counter() - t0)
         newton.append(its)
         k = krylov[-2 * its:] if its else []
         say(f"step {len(newton)}: dt {dt:.3g} s, {its} Newton its, Krylov its per solve {k}, "
             f"{walls[-1]:.1f} s, KSP {self.mech.ksp.getType()}/{self.mech.ksp.getPC().getType()}",
             flush=True)
-        return its
+        return out
 
-    Simulation._solve_step = step
-    sim = Simulation(case, comm=comm, progress=False, mesh_cache="/tmp/b3d/meshes")
+    CellStack.solve = step
+    sim = StackRun(case, comm=comm, progress=False, mesh_cache="/tmp/b3d/meshes")
     out = tempfile.mkdtemp(prefix="b3d_run_") if comm.rank == 0 else None
     out = comm.bcast(out, root=0)
     t0 = time.perf_counter()
@@ -119,7 +122,7 @@ def run_steps(args, comm, say) -> None:
     except Enough:
         pass
     total = time.perf_counter() - t0
-    n = sim.mech.ndofs
+    n = sim.stack.mech.ndofs
     mem = comm.allreduce(rss_gb(), op=MPI.SUM)
     nsolve = len(krylov)
     row = {"mode": "run", "ndofs": n, "degree": args.degree, "ranks": comm.size,
@@ -164,16 +167,15 @@ def main() -> None:
                  "solver.petsc_options.ksp_rtol=1e-10"] + args.set
     case = load_case(args.case, overrides)
     t0 = time.perf_counter()
-    sim = Simulation(case, comm=comm, progress=False, mesh_cache="/tmp/b3d/meshes")
-    sim.setup()
-    mech, creep = sim.mech, sim.creep
+    stack = CellStack(load_or_build_mesh(case, comm, "/tmp/b3d/meshes"), case, case.temperature)
+    mech, creep = stack.mech, stack.creep
     n = mech.ndofs
     say(f"setup {time.perf_counter() - t0:.1f} s: {n} displacement unknowns (P{args.degree}), "
         f"{comm.size} rank(s), creep cells {comm.allreduce(creep.cells.size, op=MPI.SUM)}")
 
     # elastic press step (creep off: dt tiny)
     t0 = time.perf_counter()
-    sim.holder.set_pressure(float(args.press))
+    stack.holder.set_pressure(float(args.press))
     creep.dt, creep.T = 1e-12, case.temperature
     mech.begin_step(0.0)
     res = mech.solve(1e-8, 1e-10, 10)

@@ -21,7 +21,7 @@ import fem._dolfinx  # noqa: F401
 from fem._dolfinx import MPI
 from fem.case import load_case
 from fem.cli import resolve_case_path
-from fem.contact.patch_run import run_patch_case
+from fem.run import run_case
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     out = comm.bcast(out, root=0)
     comm.barrier()
     t0 = time.perf_counter()
-    final = run_patch_case(case, f"{out}/run", comm, overwrite=True)
+    final = run_case(case, f"{out}/run", comm, overwrite=True)
     wall = time.perf_counter() - t0
     peak = comm.gather(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, root=0)
     if comm.rank == 0:

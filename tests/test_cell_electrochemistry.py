@@ -16,7 +16,8 @@ from fem.electrochemistry.conductivity import arrhenius
 from fem.electrochemistry.kinetics import charge_transfer_resistance
 from fem.electrochemistry.parameters import DEFAULTS
 from fem.errors import CaseError
-from fem.simulation import CUTOFF_TOL, Simulation
+from fem.run.stack_run import StackRun
+from fem.run.step_rules import CUTOFF_TOL
 
 
 def _raw(steps: list[str], dt: str = "10 min", dt_max: str = "1 h") -> dict:
@@ -29,7 +30,7 @@ def _raw(steps: list[str], dt: str = "10 min", dt_max: str = "1 h") -> dict:
 
 
 def _run(raw: dict, out):
-    sim = Simulation(load_case_dict(raw), progress=False)
+    sim = StackRun(load_case_dict(raw), progress=False)
     sim.run(out, overwrite=True)
     return sim
 
@@ -42,7 +43,7 @@ def test_charge_is_conserved_every_step(shared_tmp):
     cap = sim.case.areal_capacity
     for q_mah, soc in zip(h.column("capacity_mAh_cm2"), h.column("cathode_soc"), strict=True):
         assert soc * cap / 3.6 * 1e-4 == pytest.approx(q_mah, rel=1e-10, abs=1e-12)
-    e = sim.echem
+    e = sim.stack.echem
     e.solve(5.0, sim.state.charge, 0.0, 60.0)
     currents = e.cc.integrated_currents()
     assert currents["li"] == pytest.approx(5.0 * e.area, rel=1e-10)
@@ -154,15 +155,15 @@ def test_cathode_strain_follows_the_local_state_of_charge(shared_tmp):
     raw = _raw(["Charge at 5 mA/cm^2 for 20 min"], dt="2 min", dt_max="5 min")
     raw["mesh"] = {"size_min": "20 um", "size_max": "1 mm", "element_degree": 2}
     sim = _run(raw, shared_tmp / "local_soc")
-    e, vol = sim.echem, sim.volume
-    cm = sim.cm
+    e, vol = sim.stack.echem, sim.stack.volume
+    cm = sim.stack.cm
     nloc = cm.mesh.topology.index_map(cm.mesh.topology.dim).size_local
     cells = cm.cells("cathode")
     cells = cells[cells < nloc]
     soc = e.cathode_soc_of(cells)[1]
     expected = vol.cathode_strain_at_soc(soc)
-    dofs = sim.mech.eigen_total.function_space.dofmap.list[cells, 0]
-    eps = sim.mech.eigen_total.x.array.reshape(-1, 9)[dofs, 0]
+    dofs = sim.stack.mech.eigen_total.function_space.dofmap.list[cells, 0]
+    eps = sim.stack.mech.eigen_total.x.array.reshape(-1, 9)[dofs, 0]
     from fem._dolfinx import MPI
 
     comm = cm.comm
@@ -217,7 +218,7 @@ def test_constant_voltage_hold(shared_tmp):
     """CC-CV charge: in the hold the voltage stays at the set value, the current decays
     monotonically and the step ends at its end current (within HOLD_TOL); the charge passed in
     the hold enters the capacity and the SOC (1e-10)."""
-    from fem.simulation import HOLD_TOL
+    from fem.run.step_rules import HOLD_TOL
 
     raw = _raw(["Charge at 1 mA/cm^2 until 4.1 V", "Hold at 4.1 V until 0.05 mA/cm^2",
                 "Rest for 30 min"])
@@ -279,8 +280,8 @@ def test_interface_current_field(shared_tmp):
     raw = _raw(["Charge at 1 mA/cm^2 for 20 min"])
     raw["output"] = {"fields": True, "plots": False}
     sim = _run(raw, shared_tmp / "iface_field")
-    f = sim.echem._out["interface_current_density"]
-    e = sim.echem
+    f = sim.stack.echem._out["interface_current_density"]
+    e = sim.stack.echem
     dofs = f.function_space.dofmap.list[e._iface_cells, 0]
     vals = f.x.array[dofs]
     from fem._dolfinx import MPI

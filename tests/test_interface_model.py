@@ -13,7 +13,7 @@ from fem.errors import CaseError
 from fem.interface.contact_state import ContactState, InterfaceParameters
 from fem.output.history import read_history
 from fem.protocol.parser import parse_step
-from fem.simulation import Simulation
+from fem.run.stack_run import StackRun
 
 N, T = 6.56, 298.15
 
@@ -166,7 +166,7 @@ def test_terminator_stops_at_the_first_step_over_the_criterion(shared_tmp, comm)
     """A cell built to short (low critical current) stops on the first accepted step whose
     focused plating current exceeds it: that step is the last history row, no earlier row
     exceeds it, and summary.json reports the step, the current and the reason."""
-    out = Simulation(load_case_dict(_symmetric("0.5 mA/cm^2", True)), comm,
+    out = StackRun(load_case_dict(_symmetric("0.5 mA/cm^2", True)), comm,
                      progress=False).run(shared_tmp / "short")
     if comm.rank != 0:
         return
@@ -185,7 +185,7 @@ def test_terminator_stops_at_the_first_step_over_the_criterion(shared_tmp, comm)
 
 
 def test_cell_built_not_to_short_does_not(shared_tmp, comm):
-    out = Simulation(load_case_dict(_symmetric("500 mA/cm^2", False)), comm,
+    out = StackRun(load_case_dict(_symmetric("500 mA/cm^2", False)), comm,
                      progress=False).run(shared_tmp / "safe")
     if comm.rank != 0:
         return

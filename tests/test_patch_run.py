@@ -1,10 +1,10 @@
-"""The micro-scale patch run (fem.contact.patch_run): Li creeping into a rigid rough Li6PS5Cl
+"""The micro-scale patch run (fem.run.patch_run): Li creeping into a rigid rough Li6PS5Cl
 surface under the stack pressure, with the interface resistance of the partial contact.
 
 A small patch derived from cases/li_lpscl_rough_patch_2d.toml (25 um wide, 0.5 um RMS, 2.5 um
 correlation length, one 1.5 um radius pore 2 um deep, 10 um Li and separator, 0.5 um elements on
-the contact face) runs through ``run_patch_case`` in-process (serial, or on every rank under
-``mpirun -n 2 python -m mpi4py -m pytest``). Protocol: 5 MPa for 5 min (contact grows from
+the contact face) runs through ``fem.run.patch_run.PatchRun`` in-process (serial, or on every
+rank under ``mpirun -n 2 python -m mpi4py -m pytest``). Protocol: 5 MPa for 5 min (contact grows from
 about 0.5 to 0.96 over the hold), 25 MPa for 1 min (full contact), release to 2 MPa, rest.
 
 Checks: the run folder and its columns; contact fraction, pore filling and void shrink
@@ -32,9 +32,10 @@ from conftest import ROOT, clean_env, serial_only
 from fem._dolfinx import MPI
 from fem.case.loader import load_case_dict
 from fem.contact.patch_ionic import SeparatorSlab
-from fem.contact.patch_run import PATCH_COLUMNS, count_spots, run_patch_case
+from fem.contact.patch_model import count_spots
 from fem.errors import CaseError
 from fem.output.history import read_history
+from fem.run.patch_run import PATCH_COLUMNS, PatchRun
 
 HOLD = "Press at 5 MPa for 5 min"
 FULL = "Press at 25 MPa for 1 min"
@@ -56,7 +57,7 @@ def small_case_raw() -> dict:
     raw["holder"]["pressure"] = "5 MPa"
     raw["protocol"] = {"steps": [HOLD, FULL, "Release to 2 MPa", "Rest for 30 s"]}
     raw["solver"] = {"dt_initial": "1 s", "dt_min": "1 ms", "dt_max": "1 min"}
-    raw["output"] = {"fields": True, "plots": False}
+    raw["output"] = {"fields": True, "plots": False, "milestones": ["1 min", "30 min"]}
     return raw
 
 
@@ -65,7 +66,7 @@ def patch_outputs(tmp_path_factory, raw: dict, tag: str):
     comm = MPI.COMM_WORLD
     base = str(tmp_path_factory.mktemp(tag)) if comm.rank == 0 else None
     base = comm.bcast(base, root=0)
-    out = run_patch_case(load_case_dict(raw), f"{base}/run", comm)
+    out = PatchRun(load_case_dict(raw), comm).run(f"{base}/run")
     hist = read_history(out / "history.csv")
     summary = json.loads((out / "summary.json").read_text())
     return out, hist, summary
@@ -188,7 +189,7 @@ def test_refused_before_writing(tmp_path_factory):
     raw = small_case_raw()
     raw["protocol"] = {"steps": [HOLD, "Charge at 0.5 mA/cm^2 for 1 h"]}
     with pytest.raises(CaseError, match="current steps"):
-        run_patch_case(load_case_dict(raw), out, comm)
+        PatchRun(load_case_dict(raw), comm).run(out)
     comm.barrier()
     assert not list(Path(base).iterdir())
 
@@ -198,11 +199,11 @@ import sys
 sys.path.insert(0, {tests!r})
 from fem._dolfinx import MPI
 from fem.case.loader import load_case_dict
-from fem.contact.patch_run import run_patch_case
+from fem.run.patch_run import PatchRun
 from test_patch_run import small_case_raw
 raw = small_case_raw()
 raw["output"]["fields"] = False
-run_patch_case(load_case_dict(raw), {out!r}, MPI.COMM_WORLD)
+PatchRun(load_case_dict(raw), MPI.COMM_WORLD).run({out!r})
 """
 
 

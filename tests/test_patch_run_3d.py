@@ -3,7 +3,7 @@ contact on the quadrilateral faces, the 3D separator slab and the spot statistic
 
 A small square patch derived from cases/li_lpscl_rough_patch_3d.toml (6 um wide, 0.5 um RMS,
 1.2 um correlation length, one 1 um radius pore 1 um deep, 3 um Li, 0.5 um elements on the contact
-face: about 3.5k unknowns) runs through ``run_patch_case`` in-process (serial, or on every rank
+face: about 3.5k unknowns) runs through ``fem.run.patch_run.PatchRun`` in-process (serial, or on every rank
 under ``mpirun -n 2``): 5 MPa for 1 min, then 25 MPa for 30 s.
 
 Checks: the selective-reduced-integration residual is the derivative-consistent sum of its parts
@@ -31,9 +31,10 @@ from fem.contact.creep_contact import internal_work
 from fem.contact.elastic_block import strain3
 from fem.contact.meshes import graded_levels, hex_block_mesh
 from fem.contact.newton import newton_problem, solve
-from fem.contact.patch_run import count_spots_grid, run_patch_case
+from fem.contact.patch_model import count_spots_grid
 from fem.errors import CaseError
 from fem.mechanics.elasticity import elastic_stress
+from fem.run.patch_run import PatchRun
 
 HOLD = "Press at 5 MPa for 1 min"
 HIGH = "Press at 25 MPa for 30 s"
@@ -50,7 +51,7 @@ def small_case_raw() -> dict:
     raw["holder"]["pressure"] = "5 MPa"
     raw["protocol"] = {"steps": [HOLD, HIGH]}
     raw["solver"] = {"dt_initial": "1 s", "dt_min": "1 ms", "dt_max": "30 s"}
-    raw["output"] = {"fields": True, "plots": False}
+    raw["output"] = {"fields": True, "plots": False, "milestones": ["1 min", "30 min"]}
     return raw
 
 
@@ -154,6 +155,6 @@ def test_quadratic_3d_refused_before_writing(tmp_path_factory):
     raw = small_case_raw()
     raw["mesh"]["element_degree"] = 2
     with pytest.raises(CaseError, match="element_degree"):
-        run_patch_case(load_case_dict(raw), f"{base}/out", comm)
+        PatchRun(load_case_dict(raw), comm).run(f"{base}/out")
     comm.barrier()
     assert not list(Path(base).iterdir())

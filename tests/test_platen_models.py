@@ -12,7 +12,7 @@ import copy
 from conftest import BASE_CASE
 
 from fem.case import load_case_dict
-from fem.simulation import Simulation
+from fem.run.stack_run import StackRun
 
 
 def _rise(model: str, tmp) -> float:
@@ -25,7 +25,7 @@ def _rise(model: str, tmp) -> float:
     raw["protocol"] = {"steps": ["Press at 1 MPa for 1 min", "Lock gap",
                                  "Charge at 1 mA/cm^2 for 30 min"]}
     raw["output"] = {"fields": False, "plots": False}
-    sim = Simulation(load_case_dict(raw), progress=False)
+    sim = StackRun(load_case_dict(raw), progress=False)
     sim.run(tmp / model, overwrite=True)
     p = sim.history.column("stack_pressure_MPa")
     locked = [i for i, s in enumerate(sim.history.column("step")) if s == 2][0] - 1

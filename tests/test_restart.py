@@ -28,7 +28,7 @@ from fem.case.loader import load_case_dict
 from fem.checkpoint.store import CheckpointStore, load
 from fem.errors import Interrupted, OutputError, RestartError
 from fem.output.history import read_history
-from fem.simulation import Simulation
+from fem.run.stack_run import StackRun
 
 
 def _silicon_raw() -> dict:
@@ -56,7 +56,7 @@ def _raw(creep_law: str = "norton", every: int = 0, echem: bool | str = False) -
     return raw
 
 
-class _StopAfter(Simulation):
+class _StopAfter(StackRun):
     """Raises the SIGTERM flag after accepted step ``stop_at``."""
 
     stop_at = 6
@@ -64,7 +64,7 @@ class _StopAfter(Simulation):
     def _maybe_checkpoint(self) -> None:
         super()._maybe_checkpoint()
         if self.state.accepted == self.stop_at:
-            self._signal = int(signal.SIGTERM)
+            self.signals.flag = int(signal.SIGTERM)
 
 
 def _history_error(a: dict, b: dict) -> float:
@@ -96,14 +96,14 @@ def test_restart_equals_uninterrupted_run(shared_tmp, comm, law, echem):
     """Same rank count: history and final fields (displacement, stress, creep state, moved
     mesh, cathode SOC and potentials, the Li_xSi profile through the anode's history columns)
     of the restarted run equal the uninterrupted run's to 1e-10."""
-    ref = Simulation(load_case_dict(_raw(law, echem=echem)), comm,
+    ref = StackRun(load_case_dict(_raw(law, echem=echem)), comm,
                      progress=False).run(shared_tmp / "ref")
     with pytest.raises(Interrupted, match="checkpoint"):
         _StopAfter(load_case_dict(_raw(law, echem=echem)), comm,
                    progress=False).run(shared_tmp / "out")
     kept = shared_tmp / "out.interrupted"
     assert len(read_history(kept / "history.csv")["time_s"]) == _StopAfter.stop_at + 1
-    out = Simulation.from_checkpoint(shared_tmp / "out", comm, progress=False).run("-")
+    out = StackRun.from_checkpoint(shared_tmp / "out", comm, progress=False).run("-")
     assert out == (shared_tmp / "out").resolve() and not kept.exists()
     if comm.rank == 0:
         assert _history_error(read_history(ref / "history.csv"),
@@ -116,7 +116,7 @@ def test_restart_equals_uninterrupted_run(shared_tmp, comm, law, echem):
 def test_truncated_checkpoint_falls_back_to_the_previous(shared_tmp, comm, capsys):
     """Checkpoints every 2 steps, stopped after step 7 (checkpoints 6 and 7): the newest is
     cut in half, the restart reports it, continues from 6, and the result is unchanged."""
-    ref = Simulation(load_case_dict(_raw(every=2)), comm, progress=False).run(shared_tmp / "ref")
+    ref = StackRun(load_case_dict(_raw(every=2)), comm, progress=False).run(shared_tmp / "ref")
 
     class Stop7(_StopAfter):
         stop_at = 7
@@ -135,8 +135,8 @@ def test_truncated_checkpoint_falls_back_to_the_previous(shared_tmp, comm, capsy
     assert store.latest_valid() == files[1]
     if comm.rank == 0:
         assert "damaged checkpoint skipped (ckpt-00000007.npz" in capsys.readouterr().err
-    sim = Simulation.from_checkpoint(shared_tmp / "out.interrupted", comm, progress=False)
-    assert sim._resume[3]["state"]["accepted"] == 6
+    sim = StackRun.from_checkpoint(shared_tmp / "out.interrupted", comm, progress=False)
+    assert sim._resume[3]["run"]["accepted"] == 6
     out = sim.run("-")
     if comm.rank == 0:
         assert _history_error(read_history(ref / "history.csv"),
@@ -145,14 +145,14 @@ def test_truncated_checkpoint_falls_back_to_the_previous(shared_tmp, comm, capsy
 
 def test_no_checkpoint_is_a_clear_error(shared_tmp, comm):
     with pytest.raises(RestartError, match="no checkpoints found"):
-        Simulation.from_checkpoint(shared_tmp / "nothing", comm)
+        StackRun.from_checkpoint(shared_tmp / "nothing", comm)
     folder = shared_tmp / "bad.interrupted" / "checkpoints"
     if comm.rank == 0:
         folder.mkdir(parents=True)
         (folder / "ckpt-00000003.npz").write_bytes(b"PK\x03\x04 not a zip")
     comm.barrier()
     with pytest.raises(RestartError, match="no usable checkpoint .*ckpt-00000003.npz"):
-        Simulation.from_checkpoint(shared_tmp / "bad", comm)
+        StackRun.from_checkpoint(shared_tmp / "bad", comm)
 
 
 def test_restart_refuses_an_existing_final_folder(shared_tmp, comm):
@@ -161,7 +161,7 @@ def test_restart_refuses_an_existing_final_folder(shared_tmp, comm):
     if comm.rank == 0:
         (shared_tmp / "out").mkdir()
     comm.barrier()
-    sim = Simulation.from_checkpoint(shared_tmp / "out.interrupted", comm, progress=False)
+    sim = StackRun.from_checkpoint(shared_tmp / "out.interrupted", comm, progress=False)
     with pytest.raises(OutputError, match="exists"):
         sim.run("-")
     assert (shared_tmp / "out.interrupted" / "checkpoints").is_dir()  # nothing moved
@@ -172,7 +172,7 @@ def test_restart_with_another_case_is_refused(shared_tmp, comm):
         _StopAfter(load_case_dict(_raw()), comm, progress=False).run(shared_tmp / "out")
     other = load_case_dict(_raw(every=3))
     with pytest.raises(RestartError, match="differs"):
-        Simulation.from_checkpoint(shared_tmp / "out", comm, case=other)
+        StackRun.from_checkpoint(shared_tmp / "out", comm, case=other)
 
 
 # ------------------------------------------------------------------ real signals, rank changes
@@ -256,6 +256,6 @@ def test_unreadable_fields_file_is_set_aside(shared_tmp, comm):
     if comm.rank == 0:
         (kept / "fields.xdmf").write_text("")
     comm.barrier()
-    out = Simulation.from_checkpoint(kept, comm, progress=False).run("-")
+    out = StackRun.from_checkpoint(kept, comm, progress=False).run("-")
     assert (out / "fields.damaged-1.xdmf").is_file() and (out / "fields.xdmf").stat().st_size > 0
     assert len(read_history(out / "history.csv")["time_s"]) > _StopAfter.stop_at + 1

@@ -40,7 +40,8 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 import fem.geometry
-import fem.simulation
+import fem.run.patch_run
+import fem.run.stack_run
 from fem._dolfinx import MPI
 from fem.case import apply_overrides, load_case, load_case_dict
 from fem.case.model import Case, CaseWarning
@@ -98,11 +99,12 @@ def no_mesh_no_solver():
         raise AssertionError("case input reached the mesh or the solver")
 
     with contextlib.ExitStack() as stack:
-        for module in (fem.geometry, fem.simulation):
+        for module in (fem.geometry,):
             for name in ("build_stack_mesh", "load_or_build_mesh", "build_patch_mesh"):
                 if hasattr(module, name):
                     stack.enter_context(mock.patch.object(module, name, forbidden))
-        stack.enter_context(mock.patch.object(fem.simulation.Simulation, "setup", forbidden))
+        stack.enter_context(mock.patch.object(fem.run.stack_run.StackRun, "setup", forbidden))
+        stack.enter_context(mock.patch.object(fem.run.patch_run.PatchRun, "setup", forbidden))
         yield
 
 
@@ -979,7 +981,7 @@ def test_diverging_run_exits_4_and_keeps_the_good_steps(case_file, shared_tmp, c
 
     ckpt = CheckpointStore(failed / "checkpoints", comm).latest_valid()
     meta, _ = load(ckpt)
-    assert meta["state"]["t"] == hist["time_s"][-1]
+    assert meta["run"]["t"] == hist["time_s"][-1]
     assert len(meta["history"]) == len(hist["time_s"])
 
 

@@ -131,22 +131,22 @@ def test_anode_strain_follows_the_local_lithiation(shared_tmp):
 
     from fem.case.loader import load_case_dict
     from fem.cli import resolve_case_path
-    from fem.simulation import Simulation
+    from fem.run.stack_run import StackRun
 
     raw = tomllib.loads(resolve_case_path("lco_li1si").read_text())
     raw["output"] = {"plots": False, "fields": False}
     raw["protocol"] = {"steps": ["Press at 75 MPa for 1 min", "Charge at 2 mA/cm^2 for 30 min"]}
     raw["solver"] = {"dt_initial": "1 min", "dt_max": "1 min"}
     raw["mesh"]["size_min"] = "15 um"
-    sim = Simulation(load_case_dict(raw), progress=False)
+    sim = StackRun(load_case_dict(raw), progress=False)
     sim.run(shared_tmp / "si_local", overwrite=True)
-    cm, e, vol = sim.cm, sim.echem, sim.volume
+    cm, e, vol = sim.stack.cm, sim.stack.echem, sim.stack.volume
     nloc = cm.mesh.topology.index_map(cm.mesh.topology.dim).size_local
     cells = cm.cells("anode")
     own = cells < nloc
     expected = np.log1p(vol.anode_strain_at_x(e.anode_x_of(cells[own])[1]))
-    dofs = sim.mech.eigen_total.function_space.dofmap.list[cells[own], 0]
-    eps = sim.mech.eigen_total.x.array.reshape(-1, 9)[dofs, 0]
+    dofs = sim.stack.mech.eigen_total.function_space.dofmap.list[cells[own], 0]
+    eps = sim.stack.mech.eigen_total.x.array.reshape(-1, 9)[dofs, 0]
     comm = cm.comm
     err = comm.allreduce(float(np.max(np.abs(eps - expected), initial=0.0)), op=MPI.MAX)
     top = comm.allreduce(float(np.max(expected, initial=0.0)), op=MPI.MAX)

@@ -180,6 +180,7 @@ class OutputSettings:
     checkpoint_every_steps: int = 0  # 0: off
     checkpoint_every: float = 1800.0  # s of wall time
     checkpoint_keep: int = 2
+    milestones: tuple[float, ...] = ()  # s from the start of the run
 
 
 @dataclass
@@ -684,7 +685,9 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
             o.get("checkpoint_every_steps", 0),
             to_si(o["checkpoint_every"], "time", "output.checkpoint_every")
             if "checkpoint_every" in o else 1800.0,
-            o.get("checkpoint_keep", 2)),
+            o.get("checkpoint_keep", 2),
+            tuple(sorted(to_si(v, "time", f"output.milestones[{i}]")
+                         for i, v in enumerate(o.get("milestones", []))))),
         raw=raw,
         digest=digest,
         source=source,

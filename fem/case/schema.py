@@ -311,6 +311,10 @@ SCHEMA: dict[str, Any] = _obj(
                                       "since the last one (default 30 min)", exclusiveMinimum=0),
                 "checkpoint_keep": {"type": "integer", "minimum": 1,
                                     "description": "checkpoints kept (newest first; default 2)"},
+                "milestones": {"type": "array", "items": Q("time", "a time from the start of "
+                                                           "the run", exclusiveMinimum=0),
+                               "description": "times the steps land on and the summary reports "
+                               "on, e.g. [\"1 min\", \"30 min\"]"},
             },
             description="what to write (checkpoints are also written on SIGTERM / SIGINT, "
             "after a failed solve and at the end)",

@@ -4,3 +4,10 @@ volume change, interface stations, holder and probes).
 ``settings`` turns a resolved case into the typed settings each solver receives; the solvers
 themselves never see the case.
 """
+
+from fem.cellstack.cell_stack import CellStack, Drive, StepOutcome
+from fem.cellstack.lifecycle import PhysicsModel
+from fem.cellstack.outputs import StackOutputs
+from fem.cellstack.state import StackState
+
+__all__ = ["CellStack", "Drive", "PhysicsModel", "StackOutputs", "StackState", "StepOutcome"]

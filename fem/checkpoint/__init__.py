@@ -1,9 +1,10 @@
-"""Checkpoints of a run and restart from them.
+"""Checkpoint files and N-to-M rank data.
 
 * :mod:`fem.checkpoint.cellwise`: fields and per-point state keyed by the mesh's input cell
   and node numbers, so that a checkpoint written on N ranks reads back on M ranks;
-* :mod:`fem.checkpoint.store`: atomic checkpoint files, rotation, corruption detection;
-* :mod:`fem.checkpoint.run_state`: what a :class:`fem.simulation.Simulation` saves and restores.
+* :mod:`fem.checkpoint.store`: atomic checkpoint files, rotation, corruption detection.
+
+What a run puts into a checkpoint is :mod:`fem.run.checkpoint`'s business.
 """
 
 from fem.checkpoint.store import CheckpointStore, find_restart_folder

@@ -28,7 +28,7 @@ from fem._dolfinx import MPI
 from fem.errors import OutputError, RestartError
 from fem.log import get_logger
 
-FORMAT = "assb-fem checkpoint 1"
+FORMAT = "assb-fem checkpoint 2"
 _NAME = re.compile(r"^ckpt-(\d+)\.npz$")
 
 

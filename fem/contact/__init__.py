@@ -1,6 +1,6 @@
-"""Contact mechanics and current constriction at a rough interface (issue 6, the contact core).
+"""Contact mechanics and current constriction at a rough interface (the micro scale).
 
-Standalone, verified building blocks (the cell-scale coupling comes later):
+Verified building blocks and the interface-patch model:
 
 * :mod:`fem.contact.surfaces`: rigid counter-surfaces as height functions (sinusoid, height map,
   flat).
@@ -14,10 +14,10 @@ Standalone, verified building blocks (the cell-scale coupling comes later):
 * :mod:`fem.contact.westergaard`: Westergaard's closed-form periodic contact solution.
 * :mod:`fem.contact.spreading`: spreading (constriction) resistance of one spot and of a spot
   array, FE (axisymmetric) and closed forms (physics.md 3.5).
-* :mod:`fem.contact.patch_run`: ``assb-fem run`` on a 2D patch case (:func:`run_patch_case`):
-  creeping Li on the case's rigid rough, pored separator surface
-  (:mod:`fem.contact.patch_surface`) under the protocol's stack pressure, with the interface
-  ASR and local current of the partial contact (:mod:`fem.contact.patch_ionic`).
+* :mod:`fem.contact.patch_model`: the interface patch of a patch case (2D or 3D): creeping Li on
+  the case's rigid rough, pored separator surface (:mod:`fem.contact.patch_surface`), with the
+  interface ASR and local current of the partial contact (:mod:`fem.contact.patch_ionic`); the
+  protocol loop that drives it is :mod:`fem.run.patch_run`.
 * :mod:`fem.contact.meshes`: graded gmsh meshes for these problems;
   :mod:`fem.contact.newton`: the SNES set-up they share.
 

@@ -99,6 +99,38 @@ class FieldWriter:
             self.mesh.comm.barrier()
 
 
+def open_field_file(path: Path, cm, meshes: list[list] | None, restarts: int
+                    ) -> tuple[FieldWriter, list[list]]:
+    """fields.xdmf of a run on the mesh ``cm``: a new file (``meshes`` None), or the file of
+    the run a restart continues. A run killed outright (SIGKILL, node failure) can leave it
+    unreadable: it is then kept as fields.damaged-<restarts>.* and the field output starts
+    afresh (history and state come from the checkpoint and are intact). Collective; returns
+    the writer and its mesh list."""
+    try:
+        writer = FieldWriter(path, cm.mesh, cm.cell_tags, meshes=meshes)
+    except RuntimeError as exc:  # HDF5 cannot reopen a file its writer was killed on
+        if meshes is None:
+            raise
+        _set_aside(path, restarts, cm.mesh.comm)
+        from fem.log import get_logger
+
+        get_logger().warning(f"{path.name} of the interrupted run cannot be reopened ({exc}); "
+                             f"kept as {path.stem}.damaged-{restarts}.*, the fields from the "
+                             "restart on go into a new fields.xdmf")
+        writer = FieldWriter(path, cm.mesh, cm.cell_tags)
+    return writer, writer.meshes
+
+
+def _set_aside(path: Path, restarts: int, comm) -> None:
+    comm.barrier()
+    if comm.rank == 0:
+        for suffix in (".xdmf", ".h5"):
+            src = path.with_suffix(suffix)
+            if src.exists():
+                src.replace(path.with_name(f"{path.stem}.damaged-{restarts}{suffix}"))
+    comm.barrier()
+
+
 _XI = "http://www.w3.org/2001/XInclude"
 _HEADER = '<?xml version="1.0"?>\n<!DOCTYPE Xdmf SYSTEM "Xdmf.dtd" []>\n'
 

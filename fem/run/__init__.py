@@ -1,2 +1,35 @@
-"""Running a case: the protocol drivers (cell stacks, interface patches), their shared time-step
-control and run-folder lifecycle, and checkpoints."""
+"""Running a case: the protocol drivers (cell stacks: :mod:`fem.run.stack_run`; interface
+patches: :mod:`fem.run.patch_run`), their shared time-step control (:mod:`fem.run.controller`)
+and run-folder lifecycle (:mod:`fem.run.lifecycle`), and checkpoints.
+
+:func:`run_case` picks the driver; the command line, the sweeps and the Python API call it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fem._dolfinx import MPI
+from fem.case.model import Case
+
+
+def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
+             overwrite: bool = False, progress: bool = False,
+             mesh_cache: str | Path = "meshes") -> Path:
+    """Run ``case`` (collective on ``comm``) into ``outdir`` and return the finished folder."""
+    if case.patch is not None:  # the micro-scale contact model (fem/contact)
+        from fem.run.patch_run import PatchRun
+
+        return PatchRun(case, comm, progress).run(outdir, overwrite)
+    from fem.run.stack_run import StackRun
+
+    return StackRun(case, comm, progress, mesh_cache).run(outdir, overwrite)
+
+
+def restart_run(outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD, progress: bool = False,
+                case: Case | None = None) -> Path:
+    """Continue the run kept in or beside ``outdir`` from its newest good checkpoint (any number
+    of ranks); ``case``, when given, must be the one it was started with."""
+    from fem.run.stack_run import StackRun
+
+    return StackRun.from_checkpoint(outdir, comm, progress, case).run(outdir)

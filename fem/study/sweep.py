@@ -363,13 +363,13 @@ def run_here(case, point: Point, outdir: Path, progress: bool, mesh_cache: str |
     """Run one combination in this process on ``MPI.COMM_SELF`` (never raises: a failure,
     an interruption, any error becomes the record's status and message)."""
     from fem._dolfinx import MPI
-    from fem.simulation import Simulation
+    from fem.run import run_case
 
     t0 = time.perf_counter()
     status, message = "completed", ""
     try:
-        Simulation(case, MPI.COMM_SELF, progress=progress, mesh_cache=mesh_cache).run(
-            outdir / "runs" / point.name)
+        run_case(case, outdir / "runs" / point.name, MPI.COMM_SELF, progress=progress,
+                 mesh_cache=mesh_cache)
     except SolverError as exc:
         status, message = "failed", str(exc)
     except (Interrupted, KeyboardInterrupt) as exc:

@@ -1,4 +1,4 @@
-"""The 25 MPa contact hold of lab-data.md 2 at the interface-patch scale (fem.contact.patch_run).
+"""The 25 MPa contact hold of lab-data.md 2 at the interface-patch scale (fem.run.patch_run).
 
 Lab (lab-data.md 2, room temperature): cryo-FIB after 1 min at 25 MPa shows many voids at the
 Li/separator interface, after 30 min full contact without pores; the interface resistance falls
@@ -30,10 +30,10 @@ import numpy as np
 
 from fem._dolfinx import MPI
 from fem.case.loader import load_case
-from fem.contact.patch_run import run_patch_case
 from fem.electrochemistry.kinetics import charge_transfer_resistance
 from fem.electrochemistry.parameters import DEFAULTS
 from fem.output.history import read_history
+from fem.run import run_case
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "cases" / "li_lpscl_rough_patch_2d.toml"
@@ -59,7 +59,7 @@ def main() -> None:
     results = {}
     for key, (label, overrides) in SCENARIOS.items():
         case = load_case(CASE, overrides)
-        out = run_patch_case(case, base / key, comm, overwrite=True)
+        out = run_case(case, base / key, comm, overwrite=True)
         results[key] = (label, read_history(out / "history.csv"))
     if comm.rank != 0:
         return

@@ -1,0 +1,46 @@
+"""The state of a run besides the physics: where it is in the protocol, what drives the cell,
+the step counters and the time-step control. One dataclass, checkpointed as it is."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunState:
+    """Scalars of a run after its last accepted step (SI)."""
+
+    t: float = 0.0
+    #: what drives the cell: temperature (K), current density (A/m^2, + charge) and the charge
+    #: passed since the start (C/m^2, signed)
+    temperature: float = 298.15
+    current: float = 0.0
+    charge: float = 0.0
+    #: step counters
+    accepted: int = 0
+    failed: int = 0
+    newton_total: int = 0
+    step_walltime: list[float] = field(default_factory=list)
+    #: protocol position: entry index, time into it, stack pressure at its start
+    entry: int = -1
+    tau: float = 0.0
+    entry_pressure: float = 0.0
+    #: time-step control: the next step, the last accepted one, the entry's first one
+    dt: float = 0.0
+    last_dt: float = 0.0
+    dt_entry: float = 0.0
+    #: the last accepted current of a running constant-voltage hold (None outside one)
+    hold_current: float | None = None
+    #: restarts so far, wall time of the runs continued, fields written at, XDMF meshes
+    restarts: int = 0
+    wall_before: float = 0.0
+    fields_written_at: float | None = None
+    xdmf_meshes: list[list] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunState:
+        return cls(**values)
