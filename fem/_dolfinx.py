@@ -10,17 +10,26 @@ needed. Every module of assb-fem imports dolfinx through here::
 
 from __future__ import annotations
 
+import sys
+
 try:  # PyPI wheel: sets up the bundled MPI before dolfinx loads
     import dolfinx_solver  # noqa: F401
 except ImportError:  # official images / conda: dolfinx is found as it is
     pass
 
-import dolfinx  # noqa: E402
-import dolfinx.fem.petsc  # noqa: E402,F401
-import dolfinx.io  # noqa: E402,F401
-import dolfinx.mesh  # noqa: E402,F401
-from mpi4py import MPI  # noqa: E402
-from petsc4py import PETSc  # noqa: E402
+# dolfinx passes sys.argv to its C++ logging at import; an argument with bytes that are not
+# UTF-8 (held as surrogates) cannot cross into C++ and the import fails: hand it a clean copy
+_argv = sys.argv
+sys.argv = [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in _argv]
+try:
+    import dolfinx  # noqa: E402
+    import dolfinx.fem.petsc  # noqa: E402,F401
+    import dolfinx.io  # noqa: E402,F401
+    import dolfinx.mesh  # noqa: E402,F401
+    from mpi4py import MPI  # noqa: E402
+    from petsc4py import PETSc  # noqa: E402
+finally:
+    sys.argv = _argv
 
 __all__ = ["MPI", "PETSc", "dolfinx", "release_form_caches"]
 

@@ -118,7 +118,7 @@ def read(outdir: str | Path, comm: MPI.Comm | None = None) -> Result:
 def run(case: str | Path | Mapping[str, Any] | Case = None, outdir: str | Path | None = None, *,
         overrides: Mapping[str, Any] | Sequence[str] | None = None, overwrite: bool = False,
         comm: MPI.Comm | None = None, progress: bool = False,
-        mesh_cache: str | Path = "meshes") -> Result:
+        mesh_cache: str | Path = "meshes", accept_cost: bool = False) -> Result:
     """Run ``case`` (anything :func:`load` takes) into ``outdir`` (default
     ``results/<case name>``) in this process, collectively on ``comm`` (default COMM_WORLD;
     MPI.COMM_SELF runs it on this rank alone), and return its :class:`Result`."""
@@ -127,7 +127,8 @@ def run(case: str | Path | Mapping[str, Any] | Case = None, outdir: str | Path |
     comm = comm or MPI.COMM_WORLD
     c = load(case, overrides)
     out = Path(outdir) if outdir is not None else Path("results") / c.name
-    final = run_case(c, out, comm, overwrite=overwrite, progress=progress, mesh_cache=mesh_cache)
+    final = run_case(c, out, comm, overwrite=overwrite, progress=progress, mesh_cache=mesh_cache,
+                     accept_cost=accept_cost)
     return _broadcast_result(final, comm)
 
 

@@ -56,10 +56,18 @@ def _load(args):
 def cmd_check(args) -> int:
     import tomli_w
 
+    from fem._dolfinx import MPI
     from fem.output.summary import _toml_safe
+    from fem.run.cost import estimate
 
     case = _load(args)
     _print(f"# {case.name}: valid. Resolved values in SI.")
+    est = estimate(case, MPI.COMM_WORLD.size)
+    for line in est.lines():
+        _print(f"# cost: {line}")
+    for key, value, why in est.problems:
+        _print(f"# cost: too large ({key} = {value}): {why}; `run` refuses it without "
+               "--accept-cost")
     _print(tomli_w.dumps(_toml_safe(case.resolved_dict())))
     return 0
 
@@ -93,8 +101,9 @@ def cmd_run(args) -> int:
         restart_run(args.restart, MPI.COMM_WORLD, progress=not args.no_progress, case=case)
         return 0
     case = _load(args)
-    outdir = Path(args.output) if args.output else Path("results") / case.name
-    run_case(case, outdir, MPI.COMM_WORLD, args.overwrite, progress=not args.no_progress)
+    outdir = args.output if args.output is not None else Path("results") / case.name
+    run_case(case, outdir, MPI.COMM_WORLD, args.overwrite, progress=not args.no_progress,
+             accept_cost=args.accept_cost)
     return 0
 
 
@@ -178,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output folder (default: results/<case name>)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (batch jobs)")
+    p.add_argument("--accept-cost", action="store_true",
+                   help="run even when the cost estimate (time steps, memory) is above the limits")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log every retried solve and checkpoint (default: one line per step)")
     p.add_argument("--restart", metavar="OUTDIR",
                    help="continue the run of OUTDIR (or OUTDIR.interrupted / .failed / a killed "
                    "run's partial folder) from its newest good checkpoint, on any number of "
@@ -236,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        import logging
+
+        from fem.log import get_logger
+
+        get_logger().setLevel(logging.DEBUG)
     if _rank() != 0:
         warnings.simplefilter("ignore")
     else:

@@ -38,10 +38,15 @@ def get_logger() -> logging.Logger:
 
 
 class Progress:
-    """A tqdm progress bar over simulated time on rank 0 (a no-op elsewhere or when off)."""
+    """A tqdm progress bar over simulated time on rank 0 (a no-op elsewhere or when off).
+
+    The total is the time passed plus the expected time left, which the driver passes with
+    each update (steps "until" a cut-off have no fixed length); the bar reaches 100 % only at
+    :meth:`close` after the last step."""
 
     def __init__(self, total_s: float, enabled: bool, comm: MPI.Comm):
         self.bar = None
+        self.done = 0.0
         if enabled and comm.rank == 0:
             from tqdm import tqdm
 
@@ -49,14 +54,26 @@ class Progress:
                             bar_format="{l_bar}{bar}| {n:.2f}/{total:.2f} h [{elapsed}] {postfix}",
                             file=sys.stderr, dynamic_ncols=True)
 
-    def update(self, dt_s: float, step: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(step[:60], refresh=False)
-            inc = round(dt_s / 3600, 6)
-            if self.bar.n + inc > self.bar.total:  # steps "until" a cut-off can run past the
-                self.bar.total = self.bar.n + inc  # estimate (tqdm drops a passed total: None)
-            self.bar.update(inc)
+    def update(self, dt_s: float, step: str, remaining_s: float | None = None) -> None:
+        """``dt_s`` more simulated; ``remaining_s``: the expected simulated time left."""
+        self.done += dt_s
+        if self.bar is None:
+            return
+        self.bar.set_postfix_str(step[:60], refresh=False)
+        inc = round(dt_s / 3600, 6)
+        total = self.bar.total
+        if remaining_s is not None:
+            total = round((self.done + remaining_s) / 3600, 4)
+        # never full before the end: keep at least 1 % (and what tqdm rounds away) ahead
+        total = max(total, (self.bar.n + inc) * 1.01 + 1e-4)
+        if total != self.bar.total:
+            self.bar.total = total
+        self.bar.update(inc)
 
-    def close(self) -> None:
+    def close(self, finished: bool = False) -> None:
         if self.bar is not None:
+            if finished:
+                self.bar.total = self.bar.n
+                self.bar.refresh()
             self.bar.close()
+            self.bar = None

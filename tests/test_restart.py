@@ -136,7 +136,7 @@ def test_truncated_checkpoint_falls_back_to_the_previous(shared_tmp, comm, capsy
     if comm.rank == 0:
         assert "damaged checkpoint skipped (ckpt-00000007.npz" in capsys.readouterr().err
     sim = StackRun.from_checkpoint(shared_tmp / "out.interrupted", comm, progress=False)
-    assert sim._resume[3]["run"]["accepted"] == 6
+    assert sim._resume.meta["run"]["accepted"] == 6
     out = sim.run("-")
     if comm.rank == 0:
         assert _history_error(read_history(ref / "history.csv"),

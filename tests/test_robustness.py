@@ -897,7 +897,7 @@ def test_run_into_existing_outdir_without_overwrite(case_file, shared_tmp, capsy
     before = _tree(shared_tmp)
     rc, err = _run([case_file, "-o", out], capsys, comm)
     assert rc == 3
-    _one_line(err, comm, "exists; use --overwrite")
+    _one_line(err, comm, "exists and is not an assb-fem run folder")
     assert _tree(shared_tmp) == before
     assert (out / "keep.txt").read_text() == "old results\n"
 
@@ -927,7 +927,7 @@ def test_run_overwrite_onto_a_file_fails_before_the_run(case_file, shared_tmp, c
     before = _tree(shared_tmp)
     rc, err = _run([case_file, "-o", target, "--overwrite"], capsys, comm)
     assert rc == 3
-    _one_line(err, comm, "is not a folder")
+    _one_line(err, comm, "is not an assb-fem run folder")
     assert _tree(shared_tmp) == before
 
 

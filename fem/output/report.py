@@ -64,19 +64,6 @@ def _table(rows, header=None) -> str:
     return "\n".join(out)
 
 
-def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
-    out = []
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out += _flatten(v, key + ".")
-        elif isinstance(v, list) and not all(isinstance(x, int | float | str) for x in v):
-            out.append((key, json.dumps(v)))
-        else:
-            out.append((key, v))
-    return out
-
-
 def _img(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
@@ -199,24 +186,11 @@ def build_report(outdir: str | Path) -> str:
         msg = (outdir / "FAILED").read_text(errors="replace")
         body.append(f"<pre>{_e(msg)}</pre>")
 
-    key = []
-    results = summary.get("results", {})
-    for k, v in _flatten(results):
-        key.append((k, v))
-    for k in ("steps_accepted", "steps_failed", "newton_iterations"):
-        if k in summary:
-            key.append((k, summary[k]))
-    if "simulated_time_s" in summary:
-        key.append(("simulated time (h)", summary["simulated_time_s"] / 3600))
-    if "wall_time_s" in summary:
-        key.append(("wall time (s)", summary["wall_time_s"]))
-    if "ranks" in summary:
-        key.append(("MPI ranks", summary["ranks"]))
-    for k, v in _flatten(summary.get("mesh", {}), "mesh."):
-        key.append((k, v))
-    if key:
+    if summary:
+        from fem.output.key_numbers import key_numbers
+
         body.append("<h2>Key numbers</h2>")
-        body.append(_table(key))
+        body.append(_table(key_numbers(summary)))
 
     figures = _figures(outdir, str(name))
     if figures:

@@ -30,6 +30,11 @@ def versions() -> dict[str, str]:
 
 
 def write_summary(path: Path, data: dict) -> None:
+    """summary.json: the data as they are, and the same key numbers in words (``key_numbers``:
+    label with unit -> value, :mod:`fem.output.key_numbers`)."""
+    from fem.output.key_numbers import key_numbers
+
+    data = dict(data, key_numbers=dict(key_numbers(data)))
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 

@@ -15,8 +15,13 @@ from fem.case.model import Case
 
 def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
              overwrite: bool = False, progress: bool = False,
-             mesh_cache: str | Path = "meshes") -> Path:
-    """Run ``case`` (collective on ``comm``) into ``outdir`` and return the finished folder."""
+             mesh_cache: str | Path = "meshes", accept_cost: bool = False) -> Path:
+    """Run ``case`` (collective on ``comm``) into ``outdir`` and return the finished folder.
+    A case whose cost estimate (:mod:`fem.run.cost`) is above the limits is refused with a
+    CaseError before anything is written, unless ``accept_cost``."""
+    from fem.run.cost import check_cost
+
+    check_cost(case, comm.size, accept_cost)
     if case.patch is not None:  # the micro-scale contact model (fem/contact)
         from fem.run.patch_run import PatchRun
 

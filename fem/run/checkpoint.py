@@ -7,12 +7,17 @@ is stored: the restarted step recomputes everything else from the same state.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from fem._dolfinx import MPI
+from fem.case.model import Case, OutputSettings
 from fem.cellstack.state import StackState
+from fem.checkpoint import CheckpointStore, find_restart_folder
 from fem.checkpoint.cellwise import (
     MeshKeys,
     gather_cells,
@@ -20,7 +25,76 @@ from fem.checkpoint.cellwise import (
     local_cells,
     local_nodes,
 )
+from fem.checkpoint.store import load
 from fem.errors import RestartError
+
+
+@dataclass
+class Resume:
+    """The run a restart continues: its folder (and final name), the checkpoint file and
+    what it holds, and the case it was started with."""
+
+    folder: Path
+    final: Path
+    path: Path
+    meta: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    case: Case
+
+
+def find_resume(outdir: str | Path, comm: MPI.Comm, case: Case | None = None) -> Resume:
+    """Collective: the newest good checkpoint of the run in or beside ``outdir`` (see
+    :func:`fem.checkpoint.find_restart_folder`); a ``case`` given must be the run's."""
+    from fem.case.loader import load_case_dict
+
+    found, err = None, None
+    if comm.rank == 0:
+        try:
+            found = find_restart_folder(outdir)
+        except RestartError as exc:
+            err = str(exc)
+    found, err = comm.bcast((found, err), root=0)
+    if err:
+        raise RestartError(err)
+    folder, final = found
+    path = CheckpointStore(folder / "checkpoints", comm).latest_valid()
+    meta, arrays = load(path)
+    # every rank has read it before rank 0 moves the folder (RunDirectory.resume): a slower
+    # rank would otherwise find the file gone (seen in CI on a 1 -> 2 rank restart)
+    comm.barrier()
+    saved = meta["case"]
+    if case is not None and case.digest != saved["digest"]:
+        raise RestartError(f"the case given ({case.source}) differs from the one the run in "
+                           f"{folder} was started with ({saved['source']}); leave it out to "
+                           "continue that run")
+    return Resume(folder, final, path, meta, arrays,
+                  load_case_dict(saved["raw"], saved["digest"], saved["source"]))
+
+
+class Checkpointer:
+    """When and where a stack run writes its checkpoints (collective): every
+    ``output.checkpoint_every_steps`` steps, after ``output.checkpoint_every`` seconds of wall
+    time (rank 0's clock), and when the driver asks (signals, failures, the end)."""
+
+    def __init__(self, folder: Path, comm: MPI.Comm, output: OutputSettings, keys: MeshKeys,
+                 x0: np.ndarray, mesh_file: Path | None):
+        self.store = CheckpointStore(folder, comm, output.checkpoint_keep)
+        self.comm, self.output, self.keys, self.x0 = comm, output, keys, x0
+        self.mesh_file = mesh_file
+        self.last = time.perf_counter()
+
+    def write(self, number: int, meta: dict[str, Any], stack: StackState) -> Path:
+        meta, arrays = capture(self.keys, self.x0, stack, meta)
+        self.store.save_mesh(self.mesh_file)
+        path = self.store.write(number, meta, arrays)
+        self.last = time.perf_counter()
+        return path
+
+    def due(self, accepted: int) -> bool:
+        o = self.output
+        every = bool(o.checkpoint_every_steps) and accepted % o.checkpoint_every_steps == 0
+        late = time.perf_counter() - self.last >= o.checkpoint_every
+        return every or self.comm.bcast(late, root=0)
 
 
 def capture(keys: MeshKeys, x0: np.ndarray, stack: StackState, meta: dict[str, Any]

@@ -105,10 +105,13 @@ def execute(driver: Driver, rundir: RunDirectory) -> Path:
     except BaseException as exc:
         driver.close_outputs()
         interrupted = isinstance(exc, Interrupted)
-        if interrupted and comm.rank == 0:
+        event = getattr(exc, "event", None)
+        if (interrupted or event is not None) and comm.rank == 0:
             summary = driver.summary(wall(), versions())
-            summary["status"] = "interrupted"
+            summary["status"] = "interrupted" if interrupted else "stopped_by_event"
             summary["message"] = str(exc)
+            if event is not None:
+                summary["event"] = event.as_dict()
             write_summary(rundir / "summary.json", summary)
         failed = rundir.fail(f"{type(exc).__name__}: {exc}",
                              "interrupted" if interrupted else "failed")

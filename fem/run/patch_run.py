@@ -105,7 +105,7 @@ class PatchRun:
     def run(self, outdir: str | Path, overwrite: bool = False) -> Path:
         """Run the protocol into ``outdir`` (atomically; collective); the finished folder."""
         self._wall0 = time.perf_counter()
-        return execute(self, RunDirectory(outdir, self.comm, overwrite))
+        return execute(self, RunDirectory(outdir, self.comm, overwrite, protected=[self.case.source]))
 
     def wall_time(self) -> float:
         return time.perf_counter() - self._wall0
@@ -299,6 +299,7 @@ class PatchRun:
             else:  # Rest: constant pressure of the last step
                 p = self.pressure
                 self._advance(entry, st.duration, lambda tau, p=p: p, False, signals)
+        self.progress.close(finished=True)
 
     # -- summary
     def summary(self, wall: float, vers: dict) -> dict:

@@ -12,16 +12,15 @@ number of ranks.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 from fem._dolfinx import MPI
 from fem.case.model import Case
 from fem.cellstack import CellStack, Drive, StackOutputs
-from fem.checkpoint import CheckpointStore, find_restart_folder
 from fem.checkpoint.cellwise import MeshKeys
-from fem.checkpoint.store import load as load_checkpoint
 from fem.constants import MA_CM2, MAH_CM2
-from fem.errors import Interrupted, RestartError, SolverError
+from fem.errors import Interrupted, SolverError
 from fem.geometry import load_or_build_mesh
 from fem.geometry.files import cached_msh, mesh_dimension
 from fem.geometry.mesh import read_msh
@@ -40,9 +39,10 @@ from fem.protocol.steps import (
     Release,
     SetTemperature,
 )
-from fem.run import checkpoint
+from fem.run import checkpoint, events
 from fem.run.controller import TimeStepController
 from fem.run.lifecycle import StopSignals, execute
+from fem.run.schedule import expected_durations
 from fem.run.state import RunState
 from fem.run.step_rules import (
     CurrentHold,
@@ -67,52 +67,35 @@ class StackRun:
         self.short: ShortPrediction | None = None
         self.rule: VoltageCutOff | CurrentHold | None = None  # the running step's end rule
         self.output_time = 0.0
+        self.expected = expected_durations(case.protocol, case.areal_capacity)
+        self.retries: Counter[str] = Counter()  # failed solves of the running protocol step
+        upper_li = [la for la in case.cell.layers if la.role == "li"]
+        self.li_thickness = max(upper_li, key=lambda la: la.z0).thickness if upper_li else None
         self.stack = self.history = self.fields = self.progress = None
         self._resume = None
         self.signals: StopSignals | None = None
-        self._wall0 = self._last_checkpoint = time.perf_counter()
+        self._wall0 = time.perf_counter()
 
     @classmethod
     def from_checkpoint(cls, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
                         progress: bool = True, case: Case | None = None) -> StackRun:
-        """A run that continues the one in ``outdir`` (see :func:`fem.checkpoint.
-        find_restart_folder`) from its newest good checkpoint, on any number of ranks. The
-        case is the checkpoint's; a ``case`` given must be the same."""
-        from fem.case.loader import load_case_dict
-
-        found, err = None, None
-        if comm.rank == 0:
-            try:
-                found = find_restart_folder(outdir)
-            except RestartError as exc:
-                err = str(exc)
-        found, err = comm.bcast((found, err), root=0)
-        if err:
-            raise RestartError(err)
-        folder, final = found
-        path = CheckpointStore(folder / "checkpoints", comm).latest_valid()
-        meta, arrays = load_checkpoint(path)
-        # every rank has read it before rank 0 moves the folder (RunDirectory.resume): a slower
-        # rank would otherwise find the file gone (seen in CI on a 1 -> 2 rank restart)
-        comm.barrier()
-        saved = meta["case"]
-        if case is not None and case.digest != saved["digest"]:
-            raise RestartError(f"the case given ({case.source}) differs from the one the run "
-                               f"in {folder} was started with ({saved['source']}); leave it out "
-                               "to continue that run")
-        run = cls(load_case_dict(saved["raw"], saved["digest"], saved["source"]), comm, progress)
-        run._resume = (folder, final, path, meta, arrays)
+        """A run that continues the one in ``outdir`` from its newest good checkpoint, on any
+        number of ranks (:func:`fem.run.checkpoint.find_resume`). The case is the checkpoint's;
+        a ``case`` given must be the same."""
+        resume = checkpoint.find_resume(outdir, comm, case)
+        run = cls(resume.case, comm, progress)
+        run._resume = resume
         return run
 
     # ------------------------------------------------------------------ lifecycle
     def run(self, outdir: str | Path, overwrite: bool = False) -> Path:
         """Run the protocol and write the outputs into ``outdir`` (atomically). A run made by
         :meth:`from_checkpoint` continues its run instead (``outdir`` is ignored)."""
-        self._wall0 = self._last_checkpoint = time.perf_counter()
+        self._wall0 = time.perf_counter()
         if self._resume is None:
-            rundir = RunDirectory(outdir, self.comm, overwrite)
+            rundir = RunDirectory(outdir, self.comm, overwrite, protected=[self.case.source])
         else:
-            rundir = RunDirectory.resume(self._resume[0], self._resume[1], self.comm)
+            rundir = RunDirectory.resume(self._resume.folder, self._resume.final, self.comm)
         return execute(self, rundir)
 
     def wall_time(self) -> float:
@@ -142,9 +125,9 @@ class StackRun:
         self.log.info(f"case {c.name}: {self.mesh_info['cells']} cells, {self.stack.ndofs} "
                       f"displacement unknowns, {self.comm.size} rank(s), set-up "
                       f"{time.perf_counter() - t0:.1f} s")
-        self.checkpoints = CheckpointStore(rundir / "checkpoints", self.comm,
-                                           c.output.checkpoint_keep)
-        meta = resume[3] if resume else None
+        self.checkpoints = checkpoint.Checkpointer(rundir / "checkpoints", self.comm, c.output,
+                                                   self.mesh_keys, self.x0_nodes, self.mesh_file)
+        meta = resume.meta if resume else None
         self.history = History(rundir / "history.csv", self.comm, self.outputs.columns(),
                                rows=meta["history"] if meta else None)
         self.ctrl = TimeStepController(c.solver.dt_initial, c.solver.dt_min, c.solver.dt_max,
@@ -152,8 +135,7 @@ class StackRun:
         if meta:
             self._restore_run_state(meta)
         self._open_fields(rundir)
-        total = sum(e.step.duration or 0.0 for e in c.protocol)
-        self.progress = Progress(total, self.progress_enabled, self.comm)
+        self.progress = Progress(sum(self.expected), self.progress_enabled, self.comm)
         if resume:
             self._restore(resume)
         else:
@@ -207,15 +189,16 @@ class StackRun:
         self._record(ProtocolEntry(-1, 0, Press(text="initial load", pressure=c.holder.pressure)),
                      0.0, 1 or its)
 
-    def _restore(self, resume) -> None:
+    def _restore(self, resume: checkpoint.Resume) -> None:
         """Put the checkpoint's state back (after the fields file got the undeformed mesh)."""
-        _, _, path, meta, arrays = resume
+        meta, arrays = resume.meta, resume.arrays
         checkpoint.check_mesh(self.mesh_keys, self.stack.cm.mesh.geometry.x, arrays)
         stack_state, self.x0_nodes = checkpoint.stack_state(self.mesh_keys, meta, arrays)
+        self.checkpoints.x0 = self.x0_nodes
         self.stack.set_state(stack_state)
         self._resume = None
-        self.progress.update(self.state.t, "restart")
-        self.log.info(f"restart {self.state.restarts} from {path.name} (written on "
+        self.progress.update(self.state.t, "restart", self._remaining())
+        self.log.info(f"restart {self.state.restarts} from {resume.path.name} (written on "
                       f"{meta['ranks']} rank(s)) at t = {self.state.t:.6g} s, step "
                       f"{self.state.accepted}, on {self.comm.size} rank(s)")
 
@@ -229,13 +212,17 @@ class StackRun:
                 if k < self.state.entry:
                     continue
                 self.log.debug(f"step {entry.index}: {entry.step.text}")
-                self._run_entry(k, entry)
+                try:
+                    self._run_entry(k, entry)
+                finally:
+                    self._log_retries(entry)
         except ShortPredicted as sp:
             self.short = sp.prediction
             self.log.warning(f"{sp.prediction.message()}; the run stops here")
         st = self.state
         st.entry, st.tau, st.entry_pressure = len(c.protocol), 0.0, self.stack.pressure
         self._write_checkpoint("end of the protocol")
+        self.progress.close(finished=True)
 
     def _run_entry(self, k: int, entry: ProtocolEntry) -> None:
         """Run protocol entry ``k`` (from the time into it when the run restarts inside it)."""
@@ -323,8 +310,9 @@ class StackRun:
                         f"step {entry.index} ({entry.step.text!r}) failed at t = "
                         f"{st.t + dt:.6g} s with dt = {dt:.3g} s after all cut-backs: "
                         f"{exc}") from None
-                self.log.info(f"  solve failed at t = {st.t + dt:.4g} s ({exc.args[0][:60]}); "
-                              f"dt -> {ctrl.dt:.3g} s")
+                self.retries[exc.args[0].split(" (")[0][:80]] += 1
+                self.log.debug(f"  solve failed at t = {st.t + dt:.4g} s ({exc.args[0][:60]}); "
+                               f"dt -> {ctrl.dt:.3g} s")
                 continue
             st.current = drive.current
             self._accept(entry, dt, out, w0)
@@ -367,7 +355,7 @@ class StackRun:
         st.accepted += 1
         st.newton_total += its
         self._record(entry, dt, its)
-        self.progress.update(dt, entry.step.text)
+        self.progress.update(dt, entry.step.text, self._remaining())
         self._check_short(entry)
         self._maybe_checkpoint()
         name = self.signals.received()
@@ -388,6 +376,26 @@ class StackRun:
             self.short = found  # reported, the run goes on
             self.log.warning(found.message())
 
+    def _remaining(self) -> float:
+        """Expected simulated time left: the running step's expected rest (at least 5 % of
+        what it has run) and the expected durations of the steps after it."""
+        st = self.state
+        k = max(st.entry, 0)
+        if k >= len(self.expected):
+            return 0.0
+        current = max(self.expected[k] - st.tau, 0.05 * st.tau)
+        return current + sum(self.expected[k + 1:])
+
+    def _log_retries(self, entry: ProtocolEntry) -> None:
+        """One line per protocol step on the solves retried with a shorter step (each one is
+        logged with --verbose)."""
+        if self.retries:
+            n = sum(self.retries.values())
+            why = "; ".join(f"{r} ({k}x)" for r, k in self.retries.most_common(3))
+            self.log.info(f"  step {entry.index} ({entry.step.text!r}): {n} solve(s) retried "
+                          f"with a shorter time step: {why}")
+            self.retries.clear()
+
     # ------------------------------------------------------------------ records
     def _record(self, entry: ProtocolEntry, dt: float, its: int) -> None:
         st = self.state
@@ -398,6 +406,9 @@ class StackRun:
         row.update(self.outputs.row())
         t0 = time.perf_counter()
         self.history.append(row)
+        found = events.check(row, self.li_thickness, self.case.cell.height)
+        if found is not None:
+            raise events.PhysicalRangeError(events.Event(*found, st.t, st.accepted))
         if self.fields is not None and st.accepted % self.case.output.field_interval == 0:
             self.outputs.update()
             self.fields.write(st.t)
@@ -414,17 +425,11 @@ class StackRun:
                 "run": st.as_dict(), "history": self.history.rows,
                 "short": self.short.as_dict() if self.short is not None else None,
                 "wall_time_s": self.wall_time()}
-        meta, arrays = checkpoint.capture(self.mesh_keys, self.x0_nodes, self.stack.state(), meta)
         meta["run"]["wall_before"] = meta["wall_time_s"]
-        self.checkpoints.save_mesh(self.mesh_file)
-        path = self.checkpoints.write(st.accepted, meta, arrays)
-        self._last_checkpoint = time.perf_counter()
+        path = self.checkpoints.write(st.accepted, meta, self.stack.state())
         self.log.debug(f"checkpoint ({reason}) at t = {st.t:.6g} s -> {path.name}")
 
     def _maybe_checkpoint(self) -> None:
-        """Checkpoint every N steps or after the case's wall-time interval (rank 0's clock)."""
-        o = self.case.output
-        due = bool(o.checkpoint_every_steps) and self.state.accepted % o.checkpoint_every_steps == 0
-        late = time.perf_counter() - self._last_checkpoint >= o.checkpoint_every
-        if due or self.comm.bcast(late, root=0):
+        """Checkpoint every N steps or after the case's wall-time interval."""
+        if self.checkpoints.due(self.state.accepted):
             self._write_checkpoint("interval")
