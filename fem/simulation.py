@@ -155,9 +155,11 @@ class Simulation:
         self.creep = attach_creep(self.mech, c)
         self.echem = None
         if c.electrochemistry:
+            from fem.cellstack.settings import electrochemistry_settings
             from fem.electrochemistry.cell_model import CellElectrochemistry
 
-            self.echem = CellElectrochemistry(self.cm, c, self.state.temperature)
+            self.echem = CellElectrochemistry(self.cm, electrochemistry_settings(c),
+                                              self.state.temperature)
             e = self.echem
             self.volume = VolumeChange(
                 self.mech, c, current_density=e.plating_current,
