@@ -52,7 +52,6 @@ def test_settings_carry_the_card_values():
     assert s.cathode.ionic_conductivity == cat["ionic_conductivity"]
     assert s.cathode.areal_capacity == case.areal_capacity
     assert s.li.exchange_current_density == li["exchange_current_density"] == 50.0
-    assert s.li.molar_volume == li["molar_volume"]
     assert s.separator.ionic_activation_energy == \
         case.materials["li6ps5cl"]["ionic_activation_energy"]
     assert s.counter is None and s.anode is None

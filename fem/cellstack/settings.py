@@ -61,8 +61,7 @@ def electrochemistry_settings(case) -> es.ElectrochemistrySettings:
                  key=lambda c: c.layer.z0)
 
     def li_metal(c: _EchemCard):
-        return es.LiMetalSettings(c.geometry(), c.value("exchange_current_density"),
-                                  c.value("molar_volume"))
+        return es.LiMetalSettings(c.geometry(), c.value("exchange_current_density"))
 
     s = cards["separator"]
     separator = es.SeparatorSettings(

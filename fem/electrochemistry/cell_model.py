@@ -211,8 +211,8 @@ class CellElectrochemistry:
         self.ion_current = i_app
         if self.lixsi is not None:  # the anode at the end of the step
             self.shift.value = self.lixsi.step(i_app, charge, dt)
-        else:
-            self.shift.value = mechanical_potential_shift(pressure, self.settings.li.molar_volume)
+        else:  # -V_Li p / F, V_Li = kinetics.LI_MOLAR_VOLUME (the li card's 13.0 cm^3/mol)
+            self.shift.value = mechanical_potential_shift(pressure)
         return i_app
 
     def _finish(self) -> None:

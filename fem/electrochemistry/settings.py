@@ -54,7 +54,6 @@ class LiMetalSettings:
 
     layer: LayerGeometry
     exchange_current_density: float  # A/m^2 of true contact area, at T_REF
-    molar_volume: float  # m^3/mol, the mechanical shift -V_Li p / F of its potential
 
 
 @dataclass(frozen=True)
