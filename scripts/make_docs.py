@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fem.case.schema import SCHEMA  # noqa: E402
-from fem.materials import CARD_DIR, PARAMETERS, bundled_names, load_material  # noqa: E402
+from fem.materials import CARD_DIR, CHOICES, PARAMETERS, bundled_names, load_material  # noqa: E402
 from fem.units import EXAMPLES  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -201,8 +201,11 @@ def materials() -> str:
         "The bundled material cards (`fem/materials/cards/*.toml`). Every parameter has a value",
         "with units and a source; a case overrides any of them in a `[materials.<card>]` table",
         '(`[materials.li] youngs_modulus = "8 GPa"`), and the source of an overridden value',
-        'becomes "case override". The evidence tags in the sources are those of the project\'s',
-        "physics reference (`shared/reference/physics.md`, whose sections the sources cite):",
+        'becomes "case override". A card may also name a choice (`ocv_table`: the open-circuit',
+        "potential table of its active material), with its source, which a case overrides the same",
+        "way. The sources cite [references.md](references.md) (papers, data sheets and the",
+        "derived values with their arithmetic); the evidence tags are those of",
+        "[references.md](references.md#evidence-tags):",
         "**[P]** read in a primary source; **[S]** read in a secondary source that quotes the",
         "primary (named); **[D]** derived by arithmetic from [P]/[S] inputs; **[U]** unconfirmed",
         "(background knowledge or a placeholder, to be checked before relying on it).",
@@ -222,6 +225,8 @@ def materials() -> str:
         for key, entry in card["parameters"].items():
             si = _si(mat.values[key], PARAMETERS[key])
             lines.append(f"| `{key}` | {_cell(entry['value'])} | {_cell(si)} | {_cell(entry['source'])} |")
+        for key, entry in card.get("choices", {}).items():
+            lines.append(f"| `{key}` | `{_cell(entry['value'])}` | - | {_cell(entry['source'])} |")
         for tname, t in card.get("tables", {}).items():
             lines += ["", f"Table `{tname}`: {_cell(t['source'])}", "",
                       "| x | " + " | ".join(_num(float(v)) for v in t["x"]) + " |",
@@ -231,6 +236,8 @@ def materials() -> str:
               "| parameter | dimension | SI unit | example |", "|---|---|---|---|"]
     for key, dim in PARAMETERS.items():
         lines.append(f"| `{key}` | `{dim}` | {SI_UNITS[dim] or '-'} | {_cell(EXAMPLES[dim])} |")
+    for key, what in CHOICES.items():
+        lines.append(f"| `{key}` | a name: {_cell(what)} | - | `\"ncm811\"` |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,6 @@ from fem.case.loader import load_case_dict
 from fem.constants import FARADAY
 from fem.electrochemistry.conductivity import arrhenius
 from fem.electrochemistry.kinetics import charge_transfer_resistance
-from fem.electrochemistry.parameters import DEFAULTS
 from fem.errors import CaseError
 from fem.run.stack_run import StackRun
 from fem.run.step_rules import CUTOFF_TOL
@@ -78,14 +77,16 @@ def test_contact_fraction_enters_the_li_kinetics(shared_tmp):
     steps = ["Charge at 1 mA/cm^2 for 30 min"]
     on, off = _raw(steps, dt="10 min", dt_max="10 min"), _raw(steps, dt="10 min", dt_max="10 min")
     off["interface"] = {"enabled": False}
-    h_on = _run(on, shared_tmp / "kin_on").history
+    sim_on = _run(on, shared_tmp / "kin_on")
+    h_on = sim_on.history
     h_off = _run(off, shared_tmp / "kin_off").history
     rows = [k for k, s in enumerate(h_on.column("step_label")) if s.startswith("Charge")]
     assert rows and h_off.column("time_s") == h_on.column("time_s")
     T = h_on.column("temperature_K")[0]
     rt_f = 8.314462618 * T / FARADAY
-    i0 = float(arrhenius(DEFAULTS["li_exchange_current_density"].value,
-                         DEFAULTS["lpscl_ionic_activation_energy"].value, T))
+    mats = sim_on.case.materials  # the Li card's i0, the separator's activation energy
+    i0 = float(arrhenius(mats["li"]["exchange_current_density"],
+                         mats["li6ps5cl"]["ionic_activation_energy"], T))
     i = 10.0  # A/m^2
     f_prev = h_on.column("contact_fraction")
     assert min(f_prev[k - 1] for k in rows) < 0.9  # the contact is partial: a real test
@@ -132,7 +133,7 @@ def test_symmetric_cell_voltage_is_ohmic_plus_kinetic(shared_tmp):
     T = sim.state.temperature
     mat = sim.case.materials["li6ps5cl"]
     kappa = arrhenius(mat["ionic_conductivity"], mat["ionic_activation_energy"], T)
-    i0 = DEFAULTS["li_exchange_current_density"].value * arrhenius(
+    i0 = sim.case.materials["li"]["exchange_current_density"] * arrhenius(
         1.0, mat["ionic_activation_energy"], T)
     i = 0.1  # A/m^2
     expected = i * (700e-6 / kappa + 2 * charge_transfer_resistance(i0, T))
@@ -246,6 +247,7 @@ def test_potentiostatic_solve_returns_the_galvanostatic_current(shared_tmp, cell
     import tomllib
 
     from fem._dolfinx import MPI
+    from fem.cellstack.settings import electrochemistry_settings
     from fem.cli import resolve_case_path
     from fem.electrochemistry.cell_model import CellElectrochemistry
     from fem.geometry.files import load_or_build_mesh
@@ -258,7 +260,7 @@ def test_potentiostatic_solve_returns_the_galvanostatic_current(shared_tmp, cell
         raw["materials"] = {"si": {"initial_lithiation": "0"}}  # a large drop i R_e
         case = load_case_dict(raw)
     cm = load_or_build_mesh(case, MPI.COMM_WORLD, str(shared_tmp / f"mesh_{cell}"))
-    ec = CellElectrochemistry(cm, case, 298.15)
+    ec = CellElectrochemistry(cm, electrochemistry_settings(case), 298.15)
     i_set = 20.0  # A/m^2, 2 mA/cm^2
     v = ec.solve(i_set, 0.0, 5e6, dt=600.0)
     i = ec.solve_voltage(v, 0.0, 5e6, 600.0, i_guess=0.5 * i_set)
@@ -280,9 +282,9 @@ def test_interface_current_field(shared_tmp):
     raw = _raw(["Charge at 1 mA/cm^2 for 20 min"])
     raw["output"] = {"fields": True, "plots": False}
     sim = _run(raw, shared_tmp / "iface_field")
-    f = sim.stack.echem._out["interface_current_density"]
     e = sim.stack.echem
-    dofs = f.function_space.dofmap.list[e._iface_cells, 0]
+    f = e.outputs.fields["interface_current_density"]
+    dofs = f.function_space.dofmap.list[e.submesh.iface_cells, 0]
     vals = f.x.array[dofs]
     from fem._dolfinx import MPI
 

@@ -40,6 +40,7 @@ def test_exact_sphere_solution_and_the_parabolic_profile():
 def _echem(tmp, particle: bool):
     from fem._dolfinx import MPI
     from fem.case.loader import load_case_dict
+    from fem.cellstack.settings import electrochemistry_settings
     from fem.electrochemistry.cell_model import CellElectrochemistry
     from fem.geometry.files import load_or_build_mesh
 
@@ -48,29 +49,30 @@ def _echem(tmp, particle: bool):
     raw["mesh"] = {"size_min": "25 um", "size_max": "1 mm", "element_degree": 2}
     case = load_case_dict(raw)
     cm = load_or_build_mesh(case, MPI.COMM_WORLD, str(tmp))
-    return CellElectrochemistry(cm, case, 298.15)
+    return CellElectrochemistry(cm, electrochemistry_settings(case), 298.15)
 
 
 def test_cell_sees_the_ocv_at_the_particle_surface(shared_tmp):
     import dolfinx
 
     from fem._dolfinx import MPI
-    from fem.electrochemistry.cell_model import extended
+    from fem.electrochemistry.ocv import extended
 
     volts = {}
     for particle in (False, True):
         ec = _echem(shared_tmp / "mesh", particle)
         i_app, dt = 40.0, 600.0  # 4 mA/cm^2 (about 1C) for 10 min
         volts[particle] = ec.solve(i_app, 0.0, 5e6, dt)
-        d = ec.cathode_owned
-        soc, soc_n = ec.soc.x.array[d], ec.soc_n.x.array[d]
-        tau = float(ec.tau_p.value)
-        surface = ec.surface_soc(d)
+        cat = ec.composite
+        d = cat.owned
+        soc, soc_n = cat.soc.x.array[d], cat.soc_n.x.array[d]
+        tau = float(cat.tau_p.value)
+        surface = cat.surface_soc(d)
         assert np.allclose(surface, soc + tau * (soc - soc_n) / dt, rtol=0, atol=1e-14)
-        Q0 = ec.soc.function_space
+        Q0 = cat.soc.function_space
         ocv = dolfinx.fem.Function(Q0)
-        ocv.interpolate(dolfinx.fem.Expression(ec.ocv, Q0.element.interpolation_points))
-        err = float(np.max(np.abs(ocv.x.array[d] - extended(ec.table, surface)), initial=0.0))
+        ocv.interpolate(dolfinx.fem.Expression(cat.ocv, Q0.element.interpolation_points))
+        err = float(np.max(np.abs(ocv.x.array[d] - extended(cat.table, surface)), initial=0.0))
         assert MPI.COMM_WORLD.allreduce(err, op=MPI.MAX) < 1e-5
         if particle:
             assert tau == pytest.approx(relaxation_time(2.5e-6, 4e-15))

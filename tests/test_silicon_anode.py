@@ -102,6 +102,7 @@ def test_cell_voltage_carries_the_electronic_drop(shared_tmp):
     the layer's conductivity table is scaled (the OCV and kinetics unchanged)."""
     import fem._dolfinx  # noqa: F401
     from fem.case import load_case
+    from fem.cellstack.settings import electrochemistry_settings
     from fem.cli import resolve_case_path
     from fem.electrochemistry.cell_model import CellElectrochemistry
     from fem.geometry.files import load_or_build_mesh
@@ -111,7 +112,7 @@ def test_cell_voltage_carries_the_electronic_drop(shared_tmp):
     cm = load_or_build_mesh(case, MPI.COMM_WORLD, str(shared_tmp))
     volts = []
     for scale in (1.0, 0.1):
-        ec = CellElectrochemistry(cm, case, 298.15)
+        ec = CellElectrochemistry(cm, electrochemistry_settings(case), 298.15)
         xs, ys = ec.si.s_table
         ec.si.s_table = (xs, [y * scale for y in ys])
         v = ec.solve(4.0, 0.0, 75e6, dt=60.0)

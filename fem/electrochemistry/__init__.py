@@ -1,9 +1,13 @@
 """Electrochemistry of the cell stack: conductivities, kinetics, open-circuit potentials, the
 coupled ionic/electronic potential problem and Li transport in Li_xSi (issue 5).
 
-Modules: :mod:`.constants`, :mod:`.conductivity`, :mod:`.kinetics`, :mod:`.ocv`,
-:mod:`.parameters` (default values with sources), :mod:`.potential` (dolfinx solver),
-:mod:`.diffusion` (dolfinx solver). The dolfinx modules are imported on demand.
+Modules: :mod:`.conductivity`, :mod:`.kinetics`, :mod:`.ocv`, :mod:`.particle`,
+:mod:`.parameters` (default values with sources), :mod:`.settings` (what the cell model reads,
+built from a case by :func:`fem.cellstack.settings.electrochemistry_settings`),
+:mod:`.potential` and :mod:`.diffusion` (dolfinx solvers), :mod:`.silicon` (the Li_xSi
+lithiation profile) and the cell model :mod:`.cell_model` with its parts :mod:`.submesh`,
+:mod:`.cathode`, :mod:`.lixsi_electrode` and :mod:`.outputs`. The dolfinx modules are imported
+on demand.
 """
 
 from fem.constants import FARADAY, GAS_CONSTANT, T_REF, thermal_voltage

@@ -106,6 +106,33 @@ LIXSI = OcvTable(
 TABLES: dict[str, OcvTable] = {t.name: t for t in (NCM811, LCO, LIXSI)}
 
 
+#: OCV drop (V per unit SOC, or per unit x of Li_xSi) below the reversible limit of the first
+#: charge [D: a steep tail that ends a discharge at its cut-off; 1 V per 2 % of capacity] ...
+TAIL_SLOPE = 50.0
+#: ... capped at this drop (V), so that a fully lithiated region cannot drive absurd internal
+#: currents (its OCV stays above U(floor) - TAIL_MAX; discharge cut-offs lie well within)
+TAIL_MAX = 1.5
+
+
+def extended(table: OcvTable, x: np.ndarray) -> np.ndarray:
+    """The table's OCV, continued linearly with its end slopes outside its range."""
+    x = np.asarray(x, dtype=float)
+    u = table(x)
+    lo, hi = table.x[0], table.x[-1]
+    s_lo = (table.U[1] - table.U[0]) / (table.x[1] - table.x[0])
+    s_hi = (table.U[-1] - table.U[-2]) / (table.x[-1] - table.x[-2])
+    return np.where(x < lo, table.U[0] + s_lo * (x - lo),
+                    np.where(x > hi, table.U[-1] + s_hi * (x - hi), u))
+
+
+def segment_slope(table: OcvTable, x: np.ndarray, upward: bool) -> np.ndarray:
+    """dU/dx of the table's segment at x (the segment above a node when ``upward``, below
+    otherwise), with the end slopes outside the table."""
+    m = np.diff(table.U) / np.diff(table.x)
+    k = np.searchsorted(table.x, x, side="right" if upward else "left") - 1
+    return m[np.clip(k, 0, len(m) - 1)]
+
+
 def open_circuit_potential(name: str, x):
     """Open-circuit potential of the table ``name`` at ``x`` (see :data:`TABLES`)."""
     try:

@@ -43,14 +43,12 @@ import numpy as np
 from fem._dolfinx import MPI, dolfinx
 from fem.constants import FARADAY
 from fem.electrochemistry.diffusion import LithiumDiffusion
+from fem.electrochemistry.settings import SiliconAnodeSettings, Table
 
 #: Largest x of Li_xSi (Li15Si4); a face lithiated beyond it would plate Li metal (not modelled).
 X_MAX = 3.75
 #: Elements through the layer of the 1D transport problem.
 ELEMENTS = 240
-#: Table names on the anode card.
-DIFFUSIVITY_TABLE = "li_diffusivity_vs_lithiation"
-CONDUCTIVITY_TABLE = "electronic_conductivity_vs_lithiation"
 
 
 def log_interp(x, xs, ys):
@@ -79,8 +77,7 @@ class SiliconAnode:
     """
 
     def __init__(self, thickness: float, si_per_volume: float, x0: float,
-                 diffusivity: tuple[list[float], list[float]],
-                 conductivity: tuple[list[float], list[float]], elements: int = ELEMENTS):
+                 diffusivity: Table, conductivity: Table, elements: int = ELEMENTS):
         self.L = float(thickness)
         self.c_si = float(si_per_volume)
         self.x0 = float(x0)
@@ -108,22 +105,11 @@ class SiliconAnode:
         return log_interp_ufl(ufl.max_value(c / self.c_si, self.x_peak), xs, ds)
 
     @classmethod
-    def from_case(cls, case, layer) -> SiliconAnode:
-        """The anode of ``layer`` (role "anode") with its card's density, relative density,
-        molar mass, initial lithiation and the two tables."""
-        mat = case.materials[layer.material]
-        c_si = mat["density"] * layer.relative_density / mat["molar_mass"]
-        tables = {}
-        for name in (DIFFUSIVITY_TABLE, CONDUCTIVITY_TABLE):
-            if name not in mat.tables:
-                from fem.errors import CaseError
-
-                raise CaseError(f"materials.{layer.material}.tables.{name}", None,
-                                "the Li_xSi anode needs this table (x against the value in SI)")
-            xs, ys, _ = mat.tables[name]
-            tables[name] = (xs, ys)
-        return cls(layer.thickness, c_si, mat.values.get("initial_lithiation", 0.0),
-                   tables[DIFFUSIVITY_TABLE], tables[CONDUCTIVITY_TABLE])
+    def from_settings(cls, anode: SiliconAnodeSettings) -> SiliconAnode:
+        """The anode of a cell: its layer's thickness, Si per volume, initial lithiation and
+        the card's two tables."""
+        return cls(anode.layer.thickness, anode.si_per_volume, anode.initial_lithiation,
+                   anode.diffusivity, anode.conductivity)
 
     # ------------------------------------------------------------------ stepping
     def step(self, dt: float, current_density: float, max_halvings: int = 6) -> None:

@@ -2,6 +2,9 @@
 
 A case may override any parameter (``[materials.li] youngs_modulus = "8 GPa"``); the source of an
 overridden value becomes ``"case override"``. Values are converted to SI once, here.
+
+Besides numbers a card may name a choice (``[choices.ocv_table] value = "ncm811"``, with its
+source): a named model or table of the material that the physics packages look up (and check).
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ PARAMETERS: dict[str, str] = {
     "initial_lithiation": "dimensionless",
     "molar_mass": "molar_mass",
     "solid_diffusivity": "diffusivity",
+    "particle_radius": "length",
+    "exchange_current_density": "current_density",
+}
+
+#: The named (non-numeric) entries a card or case may set, and what they name.
+CHOICES: dict[str, str] = {
+    "ocv_table": "the open-circuit potential table of the active material "
+                 "(fem.electrochemistry.ocv.TABLES)",
 }
 
 #: Parameters that must be strictly positive / within [0, 1] / within (-1, 0.5).
@@ -54,6 +65,7 @@ _POSITIVE = {
     "creep_reference_stress", "creep_reference_temperature", "anand_rate_prefactor",
     "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",
     "ionic_conductivity", "specific_capacity", "li_partial_molar_volume", "solid_diffusivity",
+    "particle_radius", "exchange_current_density",
 }
 _FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency",
              "active_volume_fraction"}
@@ -70,6 +82,8 @@ class Material:
     sources: dict[str, str] = field(default_factory=dict)
     #: tables ``name -> (x, y, source)``, e.g. the cathode's volume change against state of charge
     tables: dict[str, tuple[list[float], list[float], str]] = field(default_factory=dict)
+    #: named entries ``name -> (value, source)`` (:data:`CHOICES`), e.g. the OCV table
+    choices: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def table(self, name: str, x: float) -> float:
         """Piecewise-linear interpolation in a card table (clamped at the ends)."""
@@ -104,7 +118,8 @@ def check_parameter(material: str, key: str, value: object) -> float:
     """Convert one parameter to SI and check its range; raise :class:`CaseError` if invalid."""
     path = f"materials.{material}.{key}"
     if key not in PARAMETERS:
-        raise CaseError(path, value, f"unknown material parameter; allowed: {', '.join(PARAMETERS)}")
+        raise CaseError(path, value, "unknown material parameter; allowed: "
+                        f"{', '.join([*PARAMETERS, *CHOICES])}")
     v = to_si(value, PARAMETERS[key], path)
     if key in _POSITIVE and not v > 0:
         raise CaseError(path, value, "must be > 0")
@@ -113,6 +128,17 @@ def check_parameter(material: str, key: str, value: object) -> float:
     if key == "poissons_ratio" and not -1 < v < 0.5:
         raise CaseError(path, value, "must be in (-1, 0.5)")
     return v
+
+
+def check_choice(material: str, key: str, value: object) -> str:
+    """A named entry of a card (:data:`CHOICES`): a known key with a non-empty string value
+    (what it may name is checked by the package that looks it up)."""
+    path = f"materials.{material}.{key}"
+    if key not in CHOICES:
+        raise CaseError(path, value, f"unknown named entry; allowed: {', '.join(CHOICES)}")
+    if not isinstance(value, str) or not value.strip():
+        raise CaseError(path, value, f"must be a name: {CHOICES[key]}")
+    return value.strip()
 
 
 def load_material(name: str, overrides: dict | None = None) -> Material:
@@ -132,7 +158,12 @@ def load_material(name: str, overrides: dict | None = None) -> Material:
         if len(xs) != len(ys) or len(xs) < 2 or any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
             raise CaseError(f"materials.{name}.tables.{tname}", t, "x must increase, len(x) = len(y) >= 2")
         mat.tables[tname] = (xs, ys, t["source"])
+    for key, entry in card.get("choices", {}).items():
+        mat.choices[key] = (check_choice(name, key, entry["value"]), entry["source"])
     for key, value in (overrides or {}).items():
+        if key in CHOICES:
+            mat.choices[key] = (check_choice(name, key, value), "case override")
+            continue
         mat.values[key] = check_parameter(name, key, value)
         mat.sources[key] = "case override"
     return mat

@@ -51,6 +51,7 @@ def separator_resistance() -> dict:
     import fem._dolfinx  # noqa: F401
     from fem._dolfinx import MPI
     from fem.case.loader import load_case_dict
+    from fem.cellstack.settings import electrochemistry_settings
     from fem.electrochemistry.cell_model import CellElectrochemistry
     from fem.electrochemistry.kinetics import charge_transfer_resistance
     from fem.geometry import load_or_build_mesh
@@ -67,7 +68,7 @@ def separator_resistance() -> dict:
            "protocol": {"steps": ["Rest for 1 min"]}}
     case = load_case_dict(raw)
     cm = load_or_build_mesh(case, MPI.COMM_WORLD, tempfile.mkdtemp())
-    ec = CellElectrochemistry(cm, case, 298.15)
+    ec = CellElectrochemistry(cm, electrochemistry_settings(case), 298.15)
     i = 0.01  # A/m^2, linear regime
     v = abs(ec.solve(i, 0.0, 0.0, 0.0))
     area = ec.area

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 import fem._dolfinx  # noqa: E402, F401
 from fem.case import load_case  # noqa: E402
+from fem.cellstack.settings import electrochemistry_settings  # noqa: E402
 from fem.cli import resolve_case_path  # noqa: E402
 from fem.electrochemistry.silicon import X_MAX, SiliconAnode  # noqa: E402
 
@@ -36,8 +37,7 @@ CHARGES = (1.0, 2.0, 3.5)  # mAh/cm^2
 def charge(x0: str, rate_ma_cm2: float) -> list[dict]:
     """Profiles after each of CHARGES at the rate (A/m^2 = 10 x mA/cm^2), steps of 1 % of 1 h."""
     case = load_case(resolve_case_path("lco_li1si"), [f"materials.si.initial_lithiation={x0}"])
-    layer = next(la for la in case.cell.layers if la.role == "anode")
-    a = SiliconAnode.from_case(case, layer)
+    a = SiliconAnode.from_settings(electrochemistry_settings(case).anode)
     i = 10.0 * rate_ma_cm2
     dt = 36.0 / rate_ma_cm2  # 0.01 mAh/cm^2 per step
     q, out = 0.0, []
