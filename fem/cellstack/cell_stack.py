@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fem.case.model import Case
-from fem.cellstack.settings import interface_parameters
+from fem.cellstack.settings import electrochemistry_settings, interface_parameters
 from fem.cellstack.state import StackState, capture, restore
 from fem.geometry.mesh import CellMesh
 from fem.interface.short_circuit import ShortCriterion, ShortPrediction
@@ -80,7 +80,7 @@ class CellStack:
         if case.electrochemistry:
             from fem.electrochemistry.cell_model import CellElectrochemistry
 
-            self.echem = e = CellElectrochemistry(cm, case, temperature)
+            self.echem = e = CellElectrochemistry(cm, electrochemistry_settings(case), temperature)
             self.volume = VolumeChange(
                 self.mech, case, current_density=e.plating_current,
                 cathode_soc=e.cathode_soc_of if e.cathode is not None else None,

@@ -117,3 +117,14 @@ def interface_parameters(case: Case) -> InterfaceParameters:
         creep_activation_energy=li["creep_activation_energy"],
         creep_reference_temperature=li["creep_reference_temperature"],
         li_molar_volume=li["molar_volume"], **values)
+
+
+def check_settings(case: Case) -> None:
+    """Build every solver's settings once, so that a card without a needed property is a case
+    error before any mesh or solve (the stack builds them again on its mesh)."""
+    if case.patch is not None:
+        return
+    if case.electrochemistry:
+        electrochemistry_settings(case)
+    if case.interface is not None and case.interface.enabled:
+        interface_parameters(case)

@@ -31,6 +31,16 @@ def is_run_folder(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink() and (path / MARKER).is_file()
 
 
+def require_run_folder(path: Path) -> None:
+    """OutputError unless ``path`` is a run folder of ours: what ``plot`` and ``report`` write
+    into (its ``plots/``, ``report.html``) must never be a user's folder."""
+    if not path.is_dir():
+        raise OutputError(f"{path} is not a folder (give a run's output folder)")
+    if not is_run_folder(path):
+        raise OutputError(f"{path} is not an assb-fem run folder (no {MARKER} marker): "
+                          "assb-fem writes only into folders its runs made")
+
+
 def write_marker(folder: Path, kind: str = "run") -> None:
     """Mark ``folder`` as made by assb-fem (``kind``: run, sweep)."""
     from fem import __version__

@@ -283,7 +283,10 @@ def _safe(name: str) -> str:
 def plot_run(outdir: str | Path, formats: Sequence[str] = ("png", "svg"),
              dest: str | Path | None = None) -> list[Path]:
     """Write the standard figures of a run folder into ``dest`` (default ``OUTDIR/plots``)."""
+    from fem.output.directory import require_run_folder
+
     outdir = Path(outdir)
+    require_run_folder(outdir)
     hist = read_run_history(outdir)
     dest = Path(dest) if dest is not None else outdir / "plots"
     dest.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,9 @@ from pathlib import Path
 
 from fem.errors import AssbError, OutputError
 
+#: The tag that marks an HTML file as a report of ours (so -o replaces only those).
+GENERATOR = '<meta name="generator" content="assb-fem report">'
+
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
        max-width: 60em; padding: 0 1em; color: #222; line-height: 1.4; }
@@ -224,20 +227,37 @@ def build_report(outdir: str | Path) -> str:
     stamp = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     body.append(f'<p class="small">Written by assb-fem report on {_e(stamp)}.</p>')
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{_e(name)}: assb-fem report</title>\n<style>{_CSS}</style>\n</head>\n"
+            f"{GENERATOR}\n<title>{_e(name)}: assb-fem report</title>\n<style>{_CSS}</style>\n"
+            "</head>\n"
             "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
 def write_report(outdir: str | Path, path: str | Path | None = None) -> Path:
-    """Write the report on a run folder (default ``OUTDIR/report.html``); returns its path."""
+    """Write the report on a run folder (default ``OUTDIR/report.html``); returns its path. An
+    existing file is only replaced when it is a report of ours."""
+    from fem.output.directory import require_run_folder
+
     outdir = Path(outdir)
+    require_run_folder(outdir)
     text = build_report(outdir)
     path = Path(path) if path is not None else outdir / "report.html"
+    if path.is_dir() or (path.exists() and not _is_our_report(path)):
+        raise OutputError(f"{path} exists and is not an assb-fem report; assb-fem never "
+                          "replaces it: choose another -o")
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
     return path
+
+
+def _is_our_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return GENERATOR.encode() in head
 
 
 def on_rank0(comm, fn, *args, **kwargs):

@@ -19,8 +19,10 @@ def run_case(case: Case, outdir: str | Path, comm: MPI.Comm = MPI.COMM_WORLD,
     """Run ``case`` (collective on ``comm``) into ``outdir`` and return the finished folder.
     A case whose cost estimate (:mod:`fem.run.cost`) is above the limits is refused with a
     CaseError before anything is written, unless ``accept_cost``."""
+    from fem.cellstack.settings import check_settings
     from fem.run.cost import check_cost
 
+    check_settings(case)
     check_cost(case, comm.size, accept_cost)
     if case.patch is not None:  # the micro-scale contact model (fem/contact)
         from fem.run.patch_run import PatchRun
