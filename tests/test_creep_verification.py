@@ -41,6 +41,7 @@ def _cylinder(large_deformation: bool, holder: dict):
     raw["mechanics"] = {"large_deformation": large_deformation, "creep_law": "norton"}
     raw["mesh"] = {"size_min": "500 um", "size_max": "5 mm", "element_degree": 2}
     raw["holder"] = holder
+    raw["interface"] = {"enabled": False}  # (the Li "separator" has no ionic conductivity)
     case = load_case_dict(raw)
     cm = build_stack_mesh(case, MPI.COMM_WORLD)
     hold = Holder(area=case.cell.area, stiffness=case.holder.stiffness, kind=case.holder.type)

@@ -43,6 +43,7 @@ def _raw(contact: str, mu: float | None, thickness=(300e-6, 400e-6, 300e-6), ela
         raw["platens"]["friction_coefficient"] = mu
     raw["mechanics"] = {"large_deformation": False, "creep_law": "none" if elastic else "norton"}
     raw["mesh"] = {"size_min": "100 um", "size_max": "1 mm", "element_degree": 2}
+    raw["interface"] = {"enabled": False}  # (the Li "separator" has no ionic conductivity)
     return raw
 
 

@@ -1,13 +1,68 @@
-"""Cross-checks of a resolved case: rules that tie sections together, the protocol against the
-cell, and warnings on dubious input."""
+"""Cross-checks of a resolved case: rules that tie sections together, the card values each
+layer's role needs, the protocol against the cell, and warnings on dubious input."""
 
 from __future__ import annotations
 
 import warnings
 
-from fem.case.model import Case, CaseWarning, Cell
+from fem.case.model import Case, CaseWarning, Cell, Layer
 from fem.errors import CaseError
 from fem.protocol.steps import Galvanostatic, Potentiostatic, ProtocolEntry
+
+#: Card parameters of each creep law (fem.mechanics.creep_laws.creep_law_from_material).
+CREEP_LAW_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "norton": ("creep_reference_rate", "creep_exponent", "creep_reference_stress",
+               "creep_reference_temperature", "creep_activation_energy"),
+    "narayan_anand": ("anand_rate_prefactor", "creep_activation_energy", "anand_rate_sensitivity",
+                      "anand_initial_resistance", "anand_hardening_modulus",
+                      "anand_saturation_coefficient", "anand_saturation_exponent",
+                      "anand_hardening_exponent"),
+}
+
+#: Card values every layer of a role needs, and what for.
+ROLE_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
+    "li": (("molar_volume", "Li plating and stripping"),),
+    "cathode": (("density", "the areal capacity"), ("active_mass_fraction", "the areal capacity"),
+                ("specific_capacity", "the areal capacity"),
+                ("volume_change_full_charge", "the cathode volume change"),
+                ("active_volume_fraction", "the cathode volume change")),
+    "anode": (("density", "the Li_xSi swelling"), ("molar_mass", "the Li_xSi swelling"),
+              ("li_partial_molar_volume", "the Li_xSi swelling"),
+              ("initial_lithiation", "the Li_xSi swelling")),
+}
+#: Card tables every layer of a role needs, and what for.
+ROLE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "cathode": (("volume_change_vs_soc", "the cathode volume change"),),
+}
+#: What the interface model (fem.interface) takes from the Li card.
+INTERFACE_LI_VALUES = ("creep_exponent", "creep_reference_stress", "creep_activation_energy",
+                       "creep_reference_temperature", "molar_volume")
+
+
+def required_card_values(case: Case) -> list[tuple[Layer, str, str]]:
+    """(layer, card value, what for) of everything the physics reads from the cards."""
+    need = [(la, k, "elasticity") for la in case.cell.layers
+            for k in ("youngs_modulus", "poissons_ratio")]
+    need += [(la, k, why) for la in case.cell.layers for k, why in ROLE_VALUES.get(la.role, ())]
+    if case.mechanics.creep_law != "none" and case.mechanics.anode_model != "plastic":
+        law = case.mechanics.creep_law
+        need += [(la, k, f"the {law} creep law") for la in case.cell.layers
+                 if case.materials[la.material].model == "creep" for k in CREEP_LAW_PARAMETERS[law]]
+    if case.interface is not None and case.interface.enabled:
+        li = case.cell.layers_with_role("li")[0]
+        sep = case.cell.layers_with_role("separator")[0]
+        need += [(li, k, "the interface model") for k in INTERFACE_LI_VALUES]
+        need.append((sep, "ionic_conductivity", "the interface model's separator resistance"))
+    return need
+
+
+def check_card_values(case: Case) -> None:
+    """Every card value and table the physics needs is there (:meth:`Case.card_value`)."""
+    for layer, key, why in required_card_values(case):
+        case.card_value(layer, key, why)
+    for la in case.cell.layers:
+        for name, why in ROLE_TABLES.get(la.role, ()):
+            case.card_table(la, name, why)
 
 
 def check_friction_and_anode(case: Case) -> None:

@@ -9,6 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fem.errors import CaseError
 from fem.materials import Material
 from fem.protocol.steps import ProtocolEntry
 
@@ -227,6 +228,33 @@ class Case:
         mat = self.materials[c.material]
         areal_mass = c.thickness * mat["density"] * c.relative_density
         return areal_mass * mat["active_mass_fraction"] * mat["specific_capacity"]
+
+    def layer_key(self, layer: Layer) -> str:
+        """The case-file key of ``layer``: ``cell.layers[i]``."""
+        return f"cell.layers[{self.cell.layers.index(layer)}]"
+
+    def card_value(self, layer: Layer, key: str, why: str = "") -> float:
+        """Parameter ``key`` (SI) of the material card of ``layer``; a CaseError naming the
+        layer, the card and the parameter when the card has none."""
+        mat = self.materials[layer.material]
+        if key not in mat.values:
+            raise CaseError(f"{self.layer_key(layer)}.material", layer.material,
+                            f"layer '{layer.name}' ({layer.role}) needs the card parameter "
+                            f"'{key}'{' for ' + why if why else ''}; card '{mat.name}' has none: "
+                            f"add it in [materials.{mat.name}] or use a card that has it")
+        return mat.values[key]
+
+    def card_table(self, layer: Layer, name: str, why: str = "") -> tuple[list[float], list[float]]:
+        """Table ``name`` (x, y) of the material card of ``layer``; a CaseError naming the layer,
+        the card and the table when the card has none."""
+        mat = self.materials[layer.material]
+        if name not in mat.tables:
+            raise CaseError(f"{self.layer_key(layer)}.material", layer.material,
+                            f"layer '{layer.name}' ({layer.role}) needs the card table "
+                            f"'{name}'{' for ' + why if why else ''}; card '{mat.name}' has none: "
+                            "use a card that has it")
+        xs, ys, _ = mat.tables[name]
+        return xs, ys
 
     def resolved_dict(self) -> dict[str, Any]:
         """Everything that was run, in SI, for case.resolved.toml and ``assb-fem check``."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from fem.case.cell import resolve_cell
 from fem.case.checks import (
+    check_card_values,
     check_electrochemistry,
     check_friction_and_anode,
     check_protocol,
@@ -63,6 +64,7 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
     )
     check_friction_and_anode(case)
     check_electrochemistry(case)
+    check_card_values(case)
     check_protocol(protocol, case.areal_capacity, cell.kind, case.electrochemistry)
     warn_dubious(case)
     return case
