@@ -16,11 +16,18 @@ import numpy as np
 
 from fem._dolfinx import MPI, dolfinx, release_form_caches
 from fem.case.model import Case
+from fem.cellstack.settings import (
+    inelastic_settings,
+    interface_layout,
+    interface_parameters,
+    stack_mechanics_settings,
+    volume_change_settings,
+)
 from fem.checkpoint import CheckpointStore, find_restart_folder
 from fem.checkpoint.cellwise import MeshKeys
 from fem.checkpoint.run_state import capture, restore
 from fem.checkpoint.store import load as load_checkpoint
-from fem.constants import FARADAY, GAS_CONSTANT, MA_CM2, MAH_CM2
+from fem.constants import MA_CM2, MAH_CM2
 from fem.errors import CaseError, Interrupted, RestartError, SolverError
 from fem.geometry import load_or_build_mesh
 from fem.geometry.files import cached_msh, mesh_dimension
@@ -151,8 +158,8 @@ class Simulation:
         self.mesh_keys = MeshKeys(self.cm.mesh)
         self.x0_nodes = self.cm.mesh.geometry.x.copy()
         self.holder = Holder(area=c.cell.area, stiffness=c.holder.stiffness, kind=c.holder.type)
-        self.mech = StackMechanics(self.cm, c, self.holder, platen=c.mechanics.platen_model)
-        self.creep = attach_creep(self.mech, c)
+        self.mech = StackMechanics(self.cm, stack_mechanics_settings(c), self.holder)
+        self.creep = attach_creep(self.mech, inelastic_settings(c))
         self.echem = None
         if c.electrochemistry:
             from fem.electrochemistry.cell_model import CellElectrochemistry
@@ -160,15 +167,15 @@ class Simulation:
             self.echem = CellElectrochemistry(self.cm, c, self.state.temperature)
             e = self.echem
             self.volume = VolumeChange(
-                self.mech, c, current_density=e.plating_current,
+                self.mech, volume_change_settings(c), current_density=e.plating_current,
                 cathode_soc=e.cathode_soc_of if e.cathode is not None else None,
-                anode_lithiation=e.anode_x_of if e.si is not None else None)
+                anode_lithiation=e.anode_x_of if e.si is not None else None, creep=self.creep)
         else:
-            self.volume = VolumeChange(self.mech, c)
+            self.volume = VolumeChange(self.mech, volume_change_settings(c), creep=self.creep)
         self.mech.setup()
         self._setup_interface()
-        self.li_probe = LiThickness(self.mech, c)
-        self.interface_probe = InterfacePressure(self.mech, c)
+        self.li_probe = LiThickness(self.mech)
+        self.interface_probe = InterfacePressure(self.mech)
         ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
         self.log.info(f"case {c.name}: {ncells} cells, {self.mech.ndofs} displacement unknowns, "
                       f"{self.comm.size} rank(s), set-up {time.perf_counter() - t0:.1f} s")
@@ -176,8 +183,6 @@ class Simulation:
 
     def _setup_interface(self) -> None:
         """The reduced Li | separator interface model and the short criterion (fem.interface)."""
-        from fem.interface.contact_state import InterfaceParameters
-        from fem.interface.parameters import DEFAULTS
         from fem.interface.short_circuit import ShortCriterion
         from fem.interface.stations import InterfaceStations
 
@@ -186,36 +191,12 @@ class Simulation:
         c = self.case
         if c.interface is None or not c.interface.enabled:
             return
-        li = c.materials[next(la for la in c.cell.layers if la.role == "li").material]
-        values = {k: p.value for k, p in DEFAULTS.items()}
-        values.update(c.interface.overrides)
-        values.update(self._interface_resistances())
-        params = InterfaceParameters(
-            creep_exponent=li["creep_exponent"], creep_reference_stress=li["creep_reference_stress"],
-            creep_activation_energy=li["creep_activation_energy"],
-            creep_reference_temperature=li["creep_reference_temperature"],
-            li_molar_volume=li["molar_volume"], **values)
-        stations = InterfaceStations(self.mech, c, params)
+        layout = interface_layout(c)
+        stations = InterfaceStations(self.mech, layout, interface_parameters(c))
         if not stations.active:
             return
         self.stations = stations
-        sep = next(la for la in c.cell.layers if la.role == "separator")
-        self.short_criterion = ShortCriterion(stations, sep.thickness)
-
-    def _interface_resistances(self) -> dict[str, float]:
-        """Area-specific separator resistance L / kappa (card conductivity) and charge-transfer
-        resistance R T / (F i0) at full contact (physics.md 3.3, linearised Butler-Volmer with
-        alpha = 0.5) for the current share of the interface model."""
-        from fem.electrochemistry.parameters import DEFAULTS as ECHEM
-
-        c = self.case
-        sep = next(la for la in c.cell.layers if la.role == "separator")
-        mat = c.materials[sep.material]
-        kappa = (mat["ionic_conductivity"] if "ionic_conductivity" in mat.values
-                 else ECHEM["lpscl_ionic_conductivity"].value)
-        i0 = ECHEM["li_exchange_current_density"].value
-        return {"separator_resistance": sep.thickness / kappa,
-                "charge_transfer_resistance": GAS_CONSTANT * c.temperature / (FARADAY * i0)}
+        self.short_criterion = ShortCriterion(stations, layout.separator_thickness)
 
     def _advance_interface(self, dt: float) -> None:
         if self.stations is not None:

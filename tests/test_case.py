@@ -182,6 +182,31 @@ def test_a_card_without_a_value_its_layer_needs_is_a_case_error(base_case):
     assert "[materials.ti]" in err.allowed
 
 
+def test_the_li_layers_card_is_used_whatever_its_name(base_case, tmp_path, monkeypatch):
+    """A copy of the Li card under another name, with its molar volume overridden: plating,
+    the interface model and the holder sizing all take the value of that card."""
+    import shutil
+
+    import fem.materials
+    from fem.cellstack.settings import (
+        holder_sizing_inputs,
+        interface_parameters,
+        volume_change_settings,
+    )
+
+    for card in fem.materials.CARD_DIR.glob("*.toml"):
+        shutil.copy(card, tmp_path)
+    text = (fem.materials.CARD_DIR / "li.toml").read_text()
+    (tmp_path / "li_foil.toml").write_text(text.replace('name = "li"', 'name = "li_foil"', 1))
+    monkeypatch.setattr(fem.materials, "CARD_DIR", tmp_path)
+    base_case["cell"]["layers"][2]["material"] = "li_foil"
+    base_case["materials"] = {"li_foil": {"molar_volume": "14 cm^3/mol"}}
+    case = load_case_dict(base_case)
+    assert volume_change_settings(case).li_layers[0].molar_volume == pytest.approx(14e-6)
+    assert interface_parameters(case).li_molar_volume == pytest.approx(14e-6)
+    assert holder_sizing_inputs(case).molar_volume == pytest.approx(14e-6)
+
+
 @pytest.mark.parametrize("law", ["norton", "narayan_anand"])
 def test_the_checked_creep_parameters_are_those_the_law_reads(law):
     from fem.case.checks import CREEP_LAW_PARAMETERS
