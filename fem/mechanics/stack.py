@@ -95,6 +95,8 @@ class StackMechanics:
         self.X = 0.0  # the platen unknown of this step: dU (rigid) or P (uniform pressure)
         self.U = 0.0  # platen displacement at the start of the step
         self.p_n = 0.0  # stack pressure of the last converged step
+        self._dU_n: float | None = None  # platen increment of the last step (predictor)
+        self._p_converged: float | None = None  # pressure of the last converged iterate
         # area the platen reaction acts on: the whole disc in the axisymmetric model (2 pi r
         # weight), the sector's share in 3D; the holder works with pressures, so it is unaffected
         self.area = settings.area * (1.0 if self.axisym else settings.sector_angle / 360.0)
@@ -336,7 +338,7 @@ class StackMechanics:
         self.setup()
         self.du.x.array[:] = ratio * self.du_n.x.array
         if self.platen == "rigid":
-            self.X = ratio * self._dU_n if hasattr(self, "_dU_n") else 0.0
+            self.X = ratio * self._dU_n if self._dU_n is not None else 0.0
 
     def commit(self) -> None:
         """Accept the converged increment: update stress, totals and (large deformation) mesh."""
@@ -395,8 +397,8 @@ class StackMechanics:
 
     def state_scalars(self) -> dict[str, float | None]:
         """Platen displacement, last pressure and the predictor's platen increment."""
-        return {"U": self.U, "p_n": self.p_n, "dU_n": getattr(self, "_dU_n", None),
-                "p_converged": getattr(self, "_p_converged", None)}
+        return {"U": self.U, "p_n": self.p_n, "dU_n": self._dU_n,
+                "p_converged": self._p_converged}
 
     def set_state_scalars(self, values: dict[str, float | None]) -> None:
         self.U, self.p_n = values["U"], values["p_n"]
