@@ -109,13 +109,14 @@ def cmd_run(args) -> int:
 
 def cmd_holder(args) -> int:
     """Size a spring holder for the case (lab-data.md 1; physics.md 5.2, 5.3)."""
-    from fem.mechanics.holder_sizing import format_report, size_from_case
+    from fem.cellstack.settings import holder_sizing_inputs
+    from fem.mechanics.holder_sizing import format_report, size_spring_holder
 
     case = _load(args)
-    sizing = size_from_case(case, target_pressure=args.target_pressure, springs=args.springs,
-                            spring_rate=args.spring_rate, max_load=args.max_load,
-                            max_swing=args.max_swing, capacity=args.capacity,
-                            cathode_contraction=args.cathode_contraction)
+    sizing = size_spring_holder(holder_sizing_inputs(case), target_pressure=args.target_pressure,
+                                springs=args.springs, spring_rate=args.spring_rate,
+                                max_load=args.max_load, max_swing=args.max_swing,
+                                capacity=args.capacity, cathode_contraction=args.cathode_contraction)
     for line in format_report(sizing, case.name):
         _print(line)
     return 0

@@ -166,3 +166,61 @@ def test_bad_toml_file(tmp_path):
         load_case(p)
     with pytest.raises(CaseError, match="no such case file"):
         load_case(tmp_path / "nope.toml")
+
+
+def test_a_card_without_a_value_its_layer_needs_is_a_case_error(base_case):
+    """The Li molar volume (plating) is the Li layer's card's, whatever the card is called: a
+    card without it is a case error naming the layer, the card and the parameter, raised when
+    the case is resolved (no default of 1.3e-5 m^3/mol behind the user's back)."""
+    base_case["cell"]["layers"][2]["material"] = "ti"
+    base_case["interface"] = {"enabled": False}
+    with pytest.raises(CaseError) as info:
+        load_case_dict(base_case)
+    err = info.value
+    assert (err.key, err.value) == ("cell.layers[2].material", "ti")
+    assert "layer 'li'" in err.allowed and "'molar_volume'" in err.allowed
+    assert "[materials.ti]" in err.allowed
+
+
+def test_the_li_layers_card_is_used_whatever_its_name(base_case, tmp_path, monkeypatch):
+    """A copy of the Li card under another name, with its molar volume overridden: plating,
+    the interface model and the holder sizing all take the value of that card."""
+    import shutil
+
+    import fem.materials
+    from fem.cellstack.settings import (
+        holder_sizing_inputs,
+        interface_parameters,
+        volume_change_settings,
+    )
+
+    for card in fem.materials.CARD_DIR.glob("*.toml"):
+        shutil.copy(card, tmp_path)
+    text = (fem.materials.CARD_DIR / "li.toml").read_text()
+    (tmp_path / "li_foil.toml").write_text(text.replace('name = "li"', 'name = "li_foil"', 1))
+    monkeypatch.setattr(fem.materials, "CARD_DIR", tmp_path)
+    base_case["cell"]["layers"][2]["material"] = "li_foil"
+    base_case["materials"] = {"li_foil": {"molar_volume": "14 cm^3/mol"}}
+    case = load_case_dict(base_case)
+    assert volume_change_settings(case).li_layers[0].molar_volume == pytest.approx(14e-6)
+    assert interface_parameters(case).li_molar_volume == pytest.approx(14e-6)
+    assert holder_sizing_inputs(case).molar_volume == pytest.approx(14e-6)
+
+
+@pytest.mark.parametrize("law", ["norton", "narayan_anand"])
+def test_the_checked_creep_parameters_are_those_the_law_reads(law):
+    from fem.case.checks import CREEP_LAW_PARAMETERS
+    from fem.materials import Material, load_material
+    from fem.mechanics.creep_laws import creep_law_from_material
+
+    li = load_material("li")
+    only = Material(li.name, li.description, li.model,
+                    {k: li.values[k] for k in CREEP_LAW_PARAMETERS[law]})
+    creep_law_from_material(only, law)  # raises a CaseError on a parameter the check missed
+
+
+def test_the_interface_overrides_are_the_interface_parameters():
+    from fem.case.sections import INTERFACE_PARAMETERS
+    from fem.interface.parameters import DEFAULTS
+
+    assert INTERFACE_PARAMETERS == {k: p.kind for k, p in DEFAULTS.items()}

@@ -13,6 +13,7 @@ import pytest
 
 from fem._dolfinx import MPI, dolfinx
 from fem.case import load_case_dict
+from fem.cellstack.settings import stack_mechanics_settings
 from fem.geometry import build_stack_mesh
 from fem.mechanics.holder import Holder
 from fem.mechanics.stack import StackMechanics
@@ -37,7 +38,7 @@ def _case(base_case, confined: bool, degree: int):
 def _problem(case):
     cm = build_stack_mesh(case, MPI.COMM_WORLD)
     holder = Holder(area=case.cell.area, stiffness=case.holder.stiffness, kind=case.holder.type)
-    return StackMechanics(cm, case, holder), holder
+    return StackMechanics(cm, stack_mechanics_settings(case), holder), holder
 
 
 def _field_error(mech, exact) -> float:

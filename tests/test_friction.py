@@ -20,6 +20,7 @@ from conftest import BASE_CASE
 
 from fem._dolfinx import MPI, dolfinx
 from fem.case import load_case_dict
+from fem.cellstack.settings import inelastic_settings, stack_mechanics_settings
 from fem.errors import CaseError
 from fem.geometry import build_stack_mesh
 from fem.mechanics.creep_setup import attach_creep
@@ -43,6 +44,7 @@ def _raw(contact: str, mu: float | None, thickness=(300e-6, 400e-6, 300e-6), ela
         raw["platens"]["friction_coefficient"] = mu
     raw["mechanics"] = {"large_deformation": False, "creep_law": "none" if elastic else "norton"}
     raw["mesh"] = {"size_min": "100 um", "size_max": "1 mm", "element_degree": 2}
+    raw["interface"] = {"enabled": False}  # (the Li "separator" has no ionic conductivity)
     return raw
 
 
@@ -50,7 +52,7 @@ def _mech(raw):
     case = load_case_dict(raw)
     cm = build_stack_mesh(case, COMM)
     hold = Holder(area=case.cell.area, stiffness=case.holder.stiffness, kind=case.holder.type)
-    return case, StackMechanics(cm, case, hold), hold
+    return case, StackMechanics(cm, stack_mechanics_settings(case), hold), hold
 
 
 def _squeeze(raw, U: float = -1e-6):
@@ -183,7 +185,7 @@ def _foil_thinning(contact: str, mu: float | None, p: float = 1e6, t_end: float 
     raw["mesh"] = {"size_min": "25 um", "size_max": "1 mm", "element_degree": 2}
     raw["holder"] = {"type": "constant_pressure", "pressure": "1 MPa"}
     case, mech, hold = _mech(raw)
-    creep = attach_creep(mech, case)
+    creep = attach_creep(mech, inelastic_settings(case))
     mech.setup()
     hold.set_pressure(p)
     creep.dt = 1e-12

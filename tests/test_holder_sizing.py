@@ -6,6 +6,7 @@ import math
 import pytest
 
 from fem.case import load_case_dict
+from fem.cellstack.settings import holder_sizing_inputs
 from fem.cli import main
 from fem.errors import CaseError
 from fem.mechanics.holder_sizing import (
@@ -19,12 +20,16 @@ from fem.mechanics.holder_sizing import (
     plating_growth,
     pressure_swing,
     series_stiffness,
-    size_from_case,
+    size_spring_holder,
     spring_rate_for_swing,
 )
 
 MM = 1e-3
 MAH_CM2 = 3.6e4  # C/m^2
+
+
+def size_from_case(case, **options):
+    return size_spring_holder(holder_sizing_inputs(case), **options)
 
 
 @pytest.fixture

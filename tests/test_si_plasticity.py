@@ -17,6 +17,11 @@ from conftest import BASE_CASE
 
 from fem._dolfinx import MPI
 from fem.case import load_case_dict
+from fem.cellstack.settings import (
+    inelastic_settings,
+    stack_mechanics_settings,
+    volume_change_settings,
+)
 from fem.errors import CaseError
 from fem.geometry import build_stack_mesh
 from fem.mechanics.creep_laws import OverstressPlasticity
@@ -48,8 +53,8 @@ def _problem(raw):
     case = load_case_dict(raw)
     cm = build_stack_mesh(case, COMM)
     hold = Holder(area=case.cell.area, stiffness=case.holder.stiffness, kind=case.holder.type)
-    mech = StackMechanics(cm, case, hold)
-    model = attach_creep(mech, case)
+    mech = StackMechanics(cm, stack_mechanics_settings(case), hold)
+    model = attach_creep(mech, inelastic_settings(case))
     mech.setup()
     return case, mech, hold, model
 
@@ -120,7 +125,7 @@ def test_yield_strength_from_card_follows_lithiation():
     si = case.materials["si"]
     xs, ys, _ = si.tables["yield_strength_vs_lithiation"]
     assert model.law.sigma_y == pytest.approx(ys[0])  # x0 = 0
-    vc = VolumeChange(mech, case)
+    vc = VolumeChange(mech, volume_change_settings(case), creep=model)
     x_target = 1.0
     la = case.cell.layers_with_role("anode")[0]
     n_si = la.thickness * si["density"] * la.relative_density / si["molar_mass"]

@@ -16,8 +16,8 @@ from conftest import BASE_CASE, ROOT, clean_env, serial_only
 
 from fem.cli import main
 from fem.errors import CaseError
+from fem.study.axes import Axis, expand, parse_vary, slug, split_values
 from fem.study.maps import curves, draw_maps
-from fem.study.sweep import Axis, expand, parse_vary, slug, split_values
 
 VENV_BIN = ROOT / ".venv" / "bin"
 

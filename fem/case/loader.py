@@ -2,7 +2,7 @@
 
 Validation happens entirely here, before any mesh or solver is touched: structure and types
 through the JSON schema (:mod:`fem.case.schema`), units and ranges through the ``quantity``
-keyword, then the cross-field rules in :func:`fem.case.model.resolve`.
+keyword, then the cross-field rules in :func:`fem.case.resolve.resolve`.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def load_case(path: str | Path, overrides: list[str] | None = None):
 
 def load_case_dict(raw: dict[str, Any], digest: str | None = None, source: str = "<dict>"):
     """Validate and resolve a case given as a dict (tests, sweeps)."""
-    from fem.case.model import resolve
+    from fem.case.resolve import resolve
 
     check_plain(raw)
     validate_schema(raw)

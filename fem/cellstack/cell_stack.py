@@ -24,7 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fem.case.model import Case
-from fem.cellstack.settings import electrochemistry_settings, interface_parameters
+from fem.cellstack.settings import (
+    electrochemistry_settings,
+    inelastic_settings,
+    interface_layout,
+    interface_parameters,
+    stack_mechanics_settings,
+    volume_change_settings,
+)
 from fem.cellstack.state import StackState, capture, restore
 from fem.geometry.mesh import CellMesh
 from fem.interface.short_circuit import ShortCriterion, ShortPrediction
@@ -74,23 +81,23 @@ class CellStack:
         self.solver = case.solver
         self.holder = Holder(area=case.cell.area, stiffness=case.holder.stiffness,
                              kind=case.holder.type)
-        self.mech = StackMechanics(cm, case, self.holder, platen=case.mechanics.platen_model)
-        self.creep = attach_creep(self.mech, case)
+        self.mech = StackMechanics(cm, stack_mechanics_settings(case), self.holder)
+        self.creep = attach_creep(self.mech, inelastic_settings(case))
         self.echem = None
+        hooks = {}
         if case.electrochemistry:
             from fem.electrochemistry.cell_model import CellElectrochemistry
 
             self.echem = e = CellElectrochemistry(cm, electrochemistry_settings(case), temperature)
-            self.volume = VolumeChange(
-                self.mech, case, current_density=e.plating_current,
-                cathode_soc=e.cathode_soc_of if e.cathode is not None else None,
-                anode_lithiation=e.anode_x_of if e.si is not None else None)
-        else:
-            self.volume = VolumeChange(self.mech, case)
+            hooks = {"current_density": e.plating_current,
+                     "cathode_soc": e.cathode_soc_of if e.cathode is not None else None,
+                     "anode_lithiation": e.anode_x_of if e.si is not None else None}
+        self.volume = VolumeChange(self.mech, volume_change_settings(case), creep=self.creep,
+                                   **hooks)
         self.mech.setup()
         self.stations, self.short_criterion = self._interface(case)
-        self.li_probe = LiThickness(self.mech, case)
-        self.interface_probe = InterfacePressure(self.mech, case)
+        self.li_probe = LiThickness(self.mech)
+        self.interface_probe = InterfacePressure(self.mech)
         self.height = case.cell.height
         #: wall time (s) in the electrochemistry and the mechanics solves
         self.timing = {"electrochemistry": 0.0, "mechanics": 0.0}
@@ -102,11 +109,11 @@ class CellStack:
         """The reduced Li | separator interface model and the short criterion (fem.interface)."""
         if case.interface is None or not case.interface.enabled:
             return None, None
-        stations = InterfaceStations(self.mech, case, interface_parameters(case))
+        layout = interface_layout(case)
+        stations = InterfaceStations(self.mech, layout, interface_parameters(case))
         if not stations.active:
             return None, None
-        sep = next(la for la in case.cell.layers if la.role == "separator")
-        return stations, ShortCriterion(stations, sep.thickness)
+        return stations, ShortCriterion(stations, layout.separator_thickness)
 
     @property
     def ndofs(self) -> int:

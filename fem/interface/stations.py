@@ -15,6 +15,7 @@ import numpy as np
 
 from fem._dolfinx import MPI, dolfinx
 from fem.interface.contact_state import ContactState, InterfaceParameters, current_share
+from fem.interface.settings import InterfaceLayout
 
 
 @dataclass
@@ -31,24 +32,24 @@ class Interface:
 
 
 class InterfaceStations:
-    """The reduced interface model on every Li | separator interface of ``mech``'s mesh."""
+    """The reduced interface model on every Li | separator interface of ``mech``'s mesh
+    (``layout``: which layers meet there), with the parameters ``params``."""
 
-    def __init__(self, mech, case, params: InterfaceParameters):
-        self.mech, self.case, self.params = mech, case, params
+    def __init__(self, mech, layout: InterfaceLayout, params: InterfaceParameters):
+        self.mech, self.layout, self.params = mech, layout, params
         cm = mech.cm
         msh = cm.mesh
         tdim = msh.topology.dim
-        sep = next(la for la in case.cell.layers if la.role == "separator")
-        lis = sorted((la for la in case.cell.layers if la.role == "li"), key=lambda la: la.z0)
+        sep, lis = layout.separator, layout.li_layers
         self.interfaces: list[Interface] = []
-        for k, la in enumerate(lis):
-            if cm.interface_name(la.name, sep.name) is None:
+        for k, li in enumerate(lis):
+            if cm.interface_name(li, sep) is None:
                 continue
-            facets, cells = cm.interface_cells(la.name, sep.name, owned=True)
+            facets, cells = cm.interface_cells(li, sep, owned=True)
             centres = dolfinx.mesh.compute_midpoints(msh, tdim - 1, facets).T
             weights = self._weights(msh, facets, centres, cm.axisymmetric)
             sign = -1.0 if (len(lis) == 2 and k == 0) else 1.0
-            self.interfaces.append(Interface(la.name, sign, cells, centres, weights,
+            self.interfaces.append(Interface(li, sign, cells, centres, weights,
                                              ContactState(params, facets.size)))
         self.axisymmetric = cm.axisymmetric
         self.owned_cells = np.arange(msh.topology.index_map(tdim).size_local, dtype=np.int32)

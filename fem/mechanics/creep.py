@@ -24,6 +24,7 @@ import numpy as np
 import ufl
 
 from fem._dolfinx import MPI, dolfinx
+from fem.constants import T_REF
 from fem.mechanics.kinematics import deviator
 
 #: Regularisation (Pa^2) of q_tr so that its derivative is finite at zero stress.
@@ -51,8 +52,8 @@ class CreepModel:
         self.dofs = self.Qs.dofmap.list[cells]  # (ncells, nqp)
         self.state_n = law.initial_state(self.dofs.size)
         self.state_new = self.state_n.copy()
-        self.dt = 1.0
-        self.T = 298.15
+        self.dt = 1.0  # s, and the temperature (K): the driver sets both before each solve
+        self.T = T_REF
         pts = self.Qs.element.interpolation_points
         s_tr = deviator(mech.sigma_trial)
         self.q_tr = ufl.sqrt(1.5 * ufl.inner(s_tr, s_tr) + _Q_EPS2)

@@ -381,17 +381,6 @@ class OverstressPlasticity:
         return dp, beta, new_state
 
 
-def anode_yield_strength(material, x: float, override: float = 0.0) -> float:
-    """Yield strength (Pa) of the Li_xSi anode at lithiation x: ``override`` if > 0 (the case's
-    mechanics.anode_yield_strength), else the card's ``yield_strength_vs_lithiation`` table."""
-    if override > 0:
-        return override
-    if "yield_strength_vs_lithiation" not in material.tables:
-        raise CaseError("mechanics.anode_yield_strength", None,
-                        f"material '{material.name}' has no yield_strength_vs_lithiation table")
-    return material.table("yield_strength_vs_lithiation", x)
-
-
 def creep_law_from_material(material, law: str = "norton") -> CreepLaw:
     """Build a creep law from a material card (``fem.materials.load_material("li")``).
 

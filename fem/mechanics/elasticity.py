@@ -6,20 +6,24 @@ mu = E / (2 (1 + nu)), lambda = E nu / ((1 + nu)(1 - 2 nu)).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import ufl
 
 from fem._dolfinx import MPI, dolfinx
 from fem.geometry.mesh import CellMesh
+from fem.mechanics.settings import LayerMechanics
 
 
-def lame_fields(cm: CellMesh, layers, materials) -> tuple[dolfinx.fem.Function, dolfinx.fem.Function]:
-    """DG0 fields of the Lamé parameters (mu, lambda), set per layer from its material card."""
+def lame_fields(cm: CellMesh, layers: Sequence[LayerMechanics]
+                ) -> tuple[dolfinx.fem.Function, dolfinx.fem.Function]:
+    """DG0 fields of the Lamé parameters (mu, lambda), set per layer from its elastic constants."""
     Q0 = dolfinx.fem.functionspace(cm.mesh, ("DG", 0))
     mu = dolfinx.fem.Function(Q0, name="mu")
     lmbda = dolfinx.fem.Function(Q0, name="lambda")
     for layer in layers:
-        m, lam = materials[layer.material].lame
+        m, lam = layer.lame
         cells = cm.cells(layer.name)
         dofs = Q0.dofmap.list[cells, 0]
         mu.x.array[dofs] = m

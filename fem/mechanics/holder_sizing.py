@@ -163,20 +163,39 @@ def _positive(value: object, dimension: str, key: str) -> float:
     return v
 
 
-def size_from_case(case, target_pressure: str | None = None, springs: int | str | None = None,
-                   spring_rate: str | None = None, max_load: str | None = None,
-                   max_swing: str | None = None, capacity: str | None = None,
-                   cathode_contraction: str | None = None) -> SpringHolderSizing:
-    """Size a spring holder for ``case`` (a :class:`fem.case.Case`). Option strings carry units
-    (``"5 MPa"``, ``"5.5 lbf/mm"``, ``"53 lbf"``, ``"4 mAh/cm^2"``, ``"2 um"``); anything not given
-    comes from the case (pressure, spring holder settings, areal capacity, frame stiffness, Li
-    molar volume) or, for a case without springs, from the lab's holder (lab-data.md 1).
-    Invalid options raise :class:`CaseError` naming the option.
+@dataclass(frozen=True)
+class SizingInputs:
+    """What the sizing takes from a case where no option overrides it (SI): the holder type,
+    target pressure, cell area and frame stiffness; the springs of a spring holder; the areal
+    capacity (None without a cathode) and the molar volume of the plated Li (the Li layer's
+    card), with ``note`` saying where anything not from the case came from."""
+
+    holder_type: str
+    target_pressure: float
+    area: float
+    frame_stiffness: float
+    molar_volume: float
+    spring_count: int = 0
+    spring_rate: float = 0.0
+    spring_max_load: float = 0.0
+    areal_capacity: float | None = None
+    note: str = ""
+
+
+def size_spring_holder(base: SizingInputs, target_pressure: str | None = None,
+                       springs: int | str | None = None, spring_rate: str | None = None,
+                       max_load: str | None = None, max_swing: str | None = None,
+                       capacity: str | None = None, cathode_contraction: str | None = None
+                       ) -> SpringHolderSizing:
+    """Size a spring holder. Option strings carry units (``"5 MPa"``, ``"5.5 lbf/mm"``,
+    ``"53 lbf"``, ``"4 mAh/cm^2"``, ``"2 um"``); anything not given comes from ``base`` (the
+    case's pressure, spring holder settings, areal capacity, frame stiffness, Li molar volume:
+    :func:`fem.cellstack.settings.holder_sizing_inputs`) or, for a case without springs, from
+    the lab's holder (lab-data.md 1). Invalid options raise :class:`CaseError` naming the option.
     """
-    h = case.holder
     p = (_positive(target_pressure, "pressure", "--target-pressure")
-         if target_pressure is not None else h.pressure)
-    spring_case = h.type == "spring"
+         if target_pressure is not None else base.target_pressure)
+    spring_case = base.holder_type == "spring"
     if springs is not None:
         try:
             n = int(springs)
@@ -185,32 +204,30 @@ def size_from_case(case, target_pressure: str | None = None, springs: int | str 
         except (TypeError, ValueError):
             raise CaseError("--springs", springs, "expected a whole number of springs >= 1") from None
     else:
-        n = h.spring_count if spring_case else LAB_SPRING_COUNT
+        n = base.spring_count if spring_case else LAB_SPRING_COUNT
     defaulted = not spring_case and (springs is None or spring_rate is None or max_load is None)
-    note = (f"the case has a {h.type} holder: springs not given on the command line are the lab's "
-            "(3 x 5.5 lbf/mm, 53 lbf max; lab-data.md 1)") if defaulted else ""
+    notes = [f"the case has a {base.holder_type} holder: springs not given on the command line "
+             "are the lab's (3 x 5.5 lbf/mm, 53 lbf max; lab-data.md 1)"] if defaulted else []
+    if base.note:
+        notes.append(base.note)
     if spring_rate is not None:
         k_s = _positive(spring_rate, "stiffness", "--spring-rate")
     else:
-        k_s = h.spring_rate if spring_case else LAB_SPRING_RATE
+        k_s = base.spring_rate if spring_case else LAB_SPRING_RATE
     if max_load is not None:
         f_max = _positive(max_load, "force", "--max-load")
     else:
-        f_max = h.spring_max_load if spring_case else LAB_SPRING_MAX_LOAD
+        f_max = base.spring_max_load if spring_case else LAB_SPRING_MAX_LOAD
     dp_max = _positive(max_swing, "pressure", "--max-swing") if max_swing is not None else None
-
-    q = _positive(capacity, "areal_capacity", "--capacity") if capacity is not None else case.areal_capacity
-    vm = LI_MOLAR_VOLUME
-    for layer in case.cell.layers:
-        if layer.material == "li":
-            vm = case.materials[layer.material].values.get("molar_volume", vm)
-            break
+    q = (_positive(capacity, "areal_capacity", "--capacity") if capacity is not None
+         else base.areal_capacity)
     dc = (to_si(cathode_contraction, "length", "--cathode-contraction")
           if cathode_contraction is not None else 0.0)
-    return SpringHolderSizing(target_pressure=p, area=case.cell.area, spring_count=n,
+    return SpringHolderSizing(target_pressure=p, area=base.area, spring_count=n,
                               spring_rate=k_s, spring_max_load=f_max,
-                              frame_stiffness=h.frame_stiffness, areal_capacity=q, molar_volume=vm,
-                              cathode_contraction=dc, max_swing=dp_max, note=note)
+                              frame_stiffness=base.frame_stiffness, areal_capacity=q,
+                              molar_volume=base.molar_volume, cathode_contraction=dc,
+                              max_swing=dp_max, note="; ".join(notes))
 
 
 def _n(x: float) -> str:

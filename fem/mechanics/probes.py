@@ -1,4 +1,5 @@
-"""Scalar probes of the stack for the history: Li thickness change, interface pressure."""
+"""Scalar probes of the stack for the history: Li thickness change, interface pressure (the
+layers are those of the mechanics' settings, :class:`fem.mechanics.settings.StackMechanicsSettings`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ class LiThickness:
     """Mean axial thickness change of the Li layer (the upper one in a symmetric cell):
     the mean z-displacement of its upper face minus that of its lower face."""
 
-    def __init__(self, mech, case):
+    def __init__(self, mech):
         self.mech = mech
-        layers = sorted(case.cell.layers, key=lambda la: la.z0)
+        layers = mech.settings.bottom_to_top()
         li = [i for i, la in enumerate(layers) if la.role == "li"]
         self.forms = None
         if not li:
@@ -53,11 +54,11 @@ class InterfacePressure:
     touch the interface (cell means of the quadrature stress), averaged with the 2 pi r weight
     over the interface facets."""
 
-    def __init__(self, mech, case):
+    def __init__(self, mech):
         self.mech = mech
         cm = mech.cm
         msh = cm.mesh
-        roles = {la.name: la.role for la in case.cell.layers}
+        roles = {la.name: la.role for la in mech.settings.layers}
         names = [n for n in cm.groups
                  if "_" in n and cm.groups[n][0] == msh.topology.dim - 1
                  and sorted(roles.get(p) for p in _split(n, roles)) == ["li", "separator"]]
@@ -66,7 +67,7 @@ class InterfacePressure:
             return
         Q0 = dolfinx.fem.functionspace(msh, ("DG", 0))
         self.chi = dolfinx.fem.Function(Q0)
-        li = np.concatenate([cm.cells(la.name) for la in case.cell.layers if la.role == "li"])
+        li = np.concatenate([cm.cells(la.name) for la in mech.settings.with_role("li")])
         self.chi.x.array[Q0.dofmap.list[li, 0]] = 1.0
         self.szz = dolfinx.fem.Function(Q0)
         self.owned = np.arange(msh.topology.index_map(msh.topology.dim).size_local, dtype=np.int32)

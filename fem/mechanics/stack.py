@@ -36,10 +36,13 @@ import ufl
 from fem._dolfinx import MPI, PETSc, dolfinx
 from fem.errors import SolverError
 from fem.geometry.mesh import CellMesh
+from fem.mechanics.boundary import die_penalty, dirichlet, friction_faces
 from fem.mechanics.elasticity import elastic_stress, lame_fields
+from fem.mechanics.friction import Friction
 from fem.mechanics.holder import Holder
 from fem.mechanics.kinematics import axial_index, strain, von_mises, weight
 from fem.mechanics.linear_solver import default_options, make_ksp
+from fem.mechanics.settings import StackMechanicsSettings
 
 fpetsc = dolfinx.fem.petsc
 
@@ -66,23 +69,23 @@ def _diverging(res: list[float]) -> bool:
 
 
 class StackMechanics:
-    """The stack's mechanical problem (see the module docstring).
+    """The stack's mechanical problem (see the module docstring) on the mesh ``cm`` with the
+    settings ``settings`` and the holder equation ``holder``.
 
-    ``creep``: optional :class:`fem.mechanics.creep.CreepRegion` list (set by the caller
-    through :meth:`add_creep` before the first solve).
+    ``creep``: the optional inelastic model (:class:`fem.mechanics.creep.CreepModel`), set
+    through :meth:`add_creep` before the first solve
+    (:func:`fem.mechanics.creep_setup.attach_creep`).
     """
 
-    def __init__(self, cm: CellMesh, case, holder: Holder, platen: str = "rigid",
-                 large_deformation: bool | None = None):
-        self.cm, self.case, self.holder, self.comm = cm, case, holder, cm.comm
+    def __init__(self, cm: CellMesh, settings: StackMechanicsSettings, holder: Holder):
+        self.cm, self.settings, self.holder, self.comm = cm, settings, holder, cm.comm
         msh = cm.mesh
         self.axisym = cm.axisymmetric
         self.gdim = msh.geometry.dim
         self.iz = axial_index(self.axisym)
-        self.platen = platen
-        self.large_deformation = (case.mechanics.large_deformation if large_deformation is None
-                                  else large_deformation)
-        deg = case.mesh.element_degree
+        self.platen = settings.platen.model  # "rigid" or "uniform_pressure"
+        self.large_deformation = settings.large_deformation
+        deg = settings.element_degree
         self.V = dolfinx.fem.functionspace(msh, ("Lagrange", deg, (self.gdim,)))
         self.du = dolfinx.fem.Function(self.V, name="du")  # increment over the step (unknown)
         self.du_n = dolfinx.fem.Function(self.V)  # last step's increment (predictor)
@@ -92,16 +95,18 @@ class StackMechanics:
         self.X = 0.0  # the platen unknown of this step: dU (rigid) or P (uniform pressure)
         self.U = 0.0  # platen displacement at the start of the step
         self.p_n = 0.0  # stack pressure of the last converged step
+        self._dU_n: float | None = None  # platen increment of the last step (predictor)
+        self._p_converged: float | None = None  # pressure of the last converged iterate
         # area the platen reaction acts on: the whole disc in the axisymmetric model (2 pi r
         # weight), the sector's share in 3D; the holder works with pressures, so it is unaffected
-        self.area = case.cell.area * (1.0 if self.axisym else case.mesh.sector_angle / 360.0)
+        self.area = settings.area * (1.0 if self.axisym else settings.sector_angle / 360.0)
         self.x = ufl.SpatialCoordinate(msh)
         self.wt = weight(self.x, self.axisym)
         self.qdeg = 2
         self.dx = ufl.Measure("dx", domain=msh, subdomain_data=cm.cell_tags,
                               metadata={"quadrature_degree": self.qdeg})
         self.ds = ufl.Measure("ds", domain=msh, subdomain_data=cm.facet_tags)
-        self.mu, self.lmbda = lame_fields(cm, case.cell.layers, case.materials)
+        self.mu, self.lmbda = lame_fields(cm, settings.layers)
         # quadrature-space state: stress of the last step
         qe = basix.ufl.quadrature_element(msh.basix_cell(), value_shape=(3, 3), degree=self.qdeg)
         self.QT = dolfinx.fem.functionspace(msh, qe)
@@ -130,15 +135,9 @@ class StackMechanics:
         F = ufl.inner(self.sigma, strain(v, self.x, self.axisym)) * self.wt * self.dx
         if self.platen == "uniform_pressure":
             F += self.P_load * v[self.iz] * self.wt * self.ds(top)
-        if self.case.cell.die_enabled and not self.axisym:
-            # rigid frictionless die wall in 3D: penalty on the radial displacement,
-            # k = 1e3 E_max / h_min (the wall yields by about 1e-3 of an element's strain)
-            e_max = max(m["youngs_modulus"] for m in self.case.materials.values())
-            k_pen = 1e3 * e_max / self.case.mesh.size_min
-            n_r = ufl.as_vector((self.x[0], self.x[1], 0.0)) / ufl.sqrt(self.x[0] ** 2
-                                                                         + self.x[1] ** 2)
-            F += (k_pen * ufl.dot(self.u + self.du, n_r) * ufl.dot(v, n_r)
-                  * self.ds(self.cm.tag("outer")))
+        penalty = die_penalty(self, v)  # the rigid frictionless die wall in 3D
+        if penalty is not None:
+            F += penalty
         J = ufl.derivative(F, self.du, ddu)
         self.F_form = dolfinx.fem.form(F)
         self.J_form = dolfinx.fem.form(J)
@@ -151,8 +150,10 @@ class StackMechanics:
             self.mean_form_corr = dolfinx.fem.form(self.corr[self.iz] * self.wt * self.ds(top))
             self.top_area_form = dolfinx.fem.form(self.wt * self.ds(top))
         self.sigma_expr = dolfinx.fem.Expression(self.sigma, self.QT.element.interpolation_points)
-        self._dirichlet()
-        self._setup_friction()
+        self.bcs0, self.bcs_w = dirichlet(self)
+        faces = friction_faces(self)
+        if faces:
+            self.friction = Friction(self, faces)
         self.A = fpetsc.create_matrix(self.J_form)
         if self.friction is not None:
             self.A_raw = fpetsc.create_matrix(self.J_form)
@@ -165,10 +166,10 @@ class StackMechanics:
         self.b_w = fpetsc.create_vector(self.V)
         im = self.V.dofmap.index_map
         self.ndofs = im.size_global * self.V.dofmap.index_map_bs
-        opts = default_options(self.case.solver.linear_solver, self.gdim, self.ndofs)
+        opts = default_options(self.settings.linear_solver.kind, self.gdim, self.ndofs)
         if self.friction is not None and opts.get("ksp_type") == "cg":
             opts["ksp_type"] = "gmres"  # the friction tangent is not symmetric
-        opts.update(self.case.solver.petsc_options)
+        opts.update(self.settings.linear_solver.petsc_options)
         self.ksp = make_ksp(self.comm, opts, A=self.A, V=self.V)
         self._w_ready = False
         self._compiled = True
@@ -193,93 +194,6 @@ class StackMechanics:
             jf.destroy()
             self.friction.Jf = None
         self._compiled = False
-
-    # ------------------------------------------------------------------ boundary conditions
-    def _dirichlet(self) -> None:
-        cm, V, fdim = self.cm, self.V, self.cm.mesh.topology.dim - 1
-        iz = self.iz
-        bonded = self.case.platen_contact == "bonded"  # "frictionless" / "coulomb": u_t free
-
-        def dofs(name: str, comp: int) -> np.ndarray:
-            return dolfinx.fem.locate_dofs_topological(V.sub(comp), fdim, cm.facets(name))
-
-        fixed: list[tuple[np.ndarray, int]] = [(dofs("bottom", iz), iz)]
-        lateral = [i for i in range(self.gdim) if i != iz]
-        if bonded:
-            fixed += [(dofs(face, i), i) for face in ("bottom", "top") for i in lateral]
-        if self.axisym and cm.has("axis"):
-            fixed.append((dofs("axis", 0), 0))
-        if self.case.cell.die_meshed:
-            raise SolverError("an elastic (meshed) die needs wall contact, not available yet; "
-                              "use cell.die.model = 'rigid'")
-        if self.case.cell.die_enabled and self.axisym:
-            fixed.append((dofs("outer", 0), 0))  # rigid die: u_r = 0 (3D: penalty, _compile)
-        if not self.axisym:
-            if cm.has("symmetry_xz"):
-                fixed.append((dofs("symmetry_xz", 1), 1))  # y = 0 plane: u_y = 0
-            if cm.has("symmetry_rot"):
-                angle = self.case.mesh.sector_angle
-                if abs(angle - 90.0) < 1e-9:
-                    fixed.append((dofs("symmetry_rot", 0), 0))  # x = 0 plane: u_x = 0
-                elif abs(angle - 180.0) < 1e-9 and bonded:
-                    fixed.append((dofs("symmetry_rot", 1), 1))  # y = 0 plane again
-                else:  # (180 degrees between frictionless platens does not converge yet)
-                    raise SolverError(f"3D sectors of {angle:g} degrees are not supported with "
-                                      f"{self.case.platen_contact} platens; use "
-                                      "mesh.sector_angle = 90 or 360")
-        if not self.axisym and not bonded:
-            fixed += self._rigid_motion_pins()
-        self.bcs0 = [dolfinx.fem.dirichletbc(0.0, d, V.sub(c)) for d, c in fixed]
-        self.bcs_w = [dolfinx.fem.dirichletbc(0.0, d, V.sub(c)) for d, c in fixed]
-        if self.platen == "rigid":
-            top = dofs("top", iz)
-            self.bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
-            self.bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
-
-    def _setup_friction(self) -> None:
-        """Coulomb friction (fem.mechanics.friction) at the platens (platens.contact =
-        "coulomb") and at the rigid axisymmetric die wall (cell.die.friction_coefficient)."""
-        from fem.mechanics.friction import Friction, RigidFace
-
-        faces = []
-        lateral = tuple(i for i in range(self.gdim) if i != self.iz)
-        if self.case.platen_contact == "coulomb":
-            if self.platen != "rigid":
-                raise SolverError("Coulomb platen friction needs the rigid platen model "
-                                  "(platens.model = 'rigid')")
-            mu = self.case.platen_friction
-            faces += [(RigidFace("bottom", self.iz, -1.0, lateral), mu),
-                      (RigidFace("top", self.iz, 1.0, lateral), mu)]
-        mu_die = getattr(self.case.cell, "die_friction", 0.0)
-        if self.case.cell.die_enabled and mu_die > 0:
-            if not self.axisym:
-                raise SolverError("die-wall friction is only implemented for the axisymmetric "
-                                  "model (3D: the die wall is a frictionless penalty)")
-            faces.append((RigidFace("outer", 0, 1.0, (self.iz,)), mu_die))
-        if faces:
-            self.friction = Friction(self, faces)
-
-    def _rigid_motion_pins(self) -> list[tuple[np.ndarray, int]]:
-        """3D sectors wider than 90 degrees between frictionless platens: the symmetry planes
-        leave lateral rigid motions free. Pin them where the exact (axisymmetric) solution
-        has them zero: u_x = u_y = 0 on the axis, u_y = 0 on the line y = 0, x > 0."""
-        angle = self.case.mesh.sector_angle
-        if angle <= 90.0 + 1e-9:
-            return []
-        tol = 1e-9 * self.case.cell.radius + 1e-12
-
-        def on_axis(x):
-            return (np.abs(x[0]) < tol) & (np.abs(x[1]) < tol)
-
-        def on_ray(x):
-            return (np.abs(x[1]) < tol) & (x[0] > tol)
-
-        pins = []
-        for comp, marker in ((0, on_axis), (1, on_axis), (1, on_ray)):
-            sub = self.V.sub(comp)
-            d = dolfinx.fem.locate_dofs_geometrical((sub, sub.collapse()[0]), marker)[0]
-            pins.append((d, comp))
-        return pins
 
     # ------------------------------------------------------------------ assembly helpers
     def _assemble_residual(self) -> None:
@@ -424,7 +338,7 @@ class StackMechanics:
         self.setup()
         self.du.x.array[:] = ratio * self.du_n.x.array
         if self.platen == "rigid":
-            self.X = ratio * self._dU_n if hasattr(self, "_dU_n") else 0.0
+            self.X = ratio * self._dU_n if self._dU_n is not None else 0.0
 
     def commit(self) -> None:
         """Accept the converged increment: update stress, totals and (large deformation) mesh."""
@@ -483,8 +397,8 @@ class StackMechanics:
 
     def state_scalars(self) -> dict[str, float | None]:
         """Platen displacement, last pressure and the predictor's platen increment."""
-        return {"U": self.U, "p_n": self.p_n, "dU_n": getattr(self, "_dU_n", None),
-                "p_converged": getattr(self, "_p_converged", None)}
+        return {"U": self.U, "p_n": self.p_n, "dU_n": self._dU_n,
+                "p_converged": self._p_converged}
 
     def set_state_scalars(self, values: dict[str, float | None]) -> None:
         self.U, self.p_n = values["U"], values["p_n"]
@@ -495,10 +409,6 @@ class StackMechanics:
         self.X = 0.0
 
     # ------------------------------------------------------------------ results
-    def pressure(self) -> float:
-        """Stack pressure (Pa) of the last converged step."""
-        return self.p_n
-
     def output_expressions(self) -> dict[str, ufl.core.expr.Expr]:
         """UFL expressions of the cell-wise output fields (stresses of the last step)."""
         s = self.sigma_n

@@ -28,6 +28,9 @@ import numpy as np
 
 from fem._dolfinx import dolfinx
 from fem.constants import FARADAY
+from fem.mechanics.creep import CreepModel
+from fem.mechanics.creep_laws import OverstressPlasticity
+from fem.mechanics.settings import VolumeChangeSettings
 
 #: Cathode state of charge of parent cells (before, after the step): cells -> (soc_n, soc).
 CellSoc = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -46,12 +49,17 @@ def uniform_current(layer: str, x: np.ndarray, i_app: float) -> np.ndarray:  # n
 
 
 class VolumeChange:
-    """Fills ``mech.deigen`` (the DG0 eigenstrain increment) for each time step."""
+    """Fills ``mech.deigen`` (the DG0 eigenstrain increment) for each time step from the
+    sources of ``settings``. ``creep``: the stack's inelastic model
+    (:func:`fem.mechanics.creep_setup.attach_creep`); with a plastic anode
+    (``settings.anode.yield_strength`` set) its yield strength follows the lithiation."""
 
-    def __init__(self, mech, case, current_density: CurrentDistribution = uniform_current,
+    def __init__(self, mech, settings: VolumeChangeSettings,
+                 current_density: CurrentDistribution = uniform_current,
                  cathode_soc: CellSoc | None = None,
-                 anode_lithiation: CellLithiation | None = None):
-        self.mech, self.case = mech, case
+                 anode_lithiation: CellLithiation | None = None,
+                 creep: CreepModel | None = None):
+        self.mech, self.settings = mech, settings
         self.current_density = current_density
         self.cathode_soc = cathode_soc
         self.anode_lithiation_of = anode_lithiation
@@ -59,21 +67,30 @@ class VolumeChange:
         tdim = msh.topology.dim
         self.iz = mech.iz
         self.dofs = mech.deigen.function_space.dofmap.list  # (ncells, 1) block dofs
-        self.li = [(la, mech.cm.cells(la.name)) for la in case.cell.layers if la.role == "li"]
+        self.li = [(la, mech.cm.cells(la.name)) for la in settings.li_layers]
         # in a symmetric cell, charging plates the upper Li layer and strips the lower one
         self.li_sign = {la.name: 1.0 for la, _ in self.li}
         if len(self.li) == 2:
             lower = min(self.li, key=lambda t: t[0].z0)[0].name
             self.li_sign[lower] = -1.0
-        self.cathodes = [(la, mech.cm.cells(la.name)) for la in case.cell.layers
-                         if la.role == "cathode"]
-        self.anodes = [(la, mech.cm.cells(la.name)) for la in case.cell.layers
-                       if la.role == "anode"]
-        self.V_li = case.materials["li"]["molar_volume"] if "li" in case.materials else 1.3e-5
+        self.cathode, self.anode = settings.cathode, settings.anode
+        self.cathode_cells = ([mech.cm.cells(n) for n in self.cathode.layers]
+                              if self.cathode is not None else [])
+        self.anode_cells = ([mech.cm.cells(n) for n in self.anode.layers]
+                            if self.anode is not None else [])
+        self.plasticity = self._plastic_law(creep)
         self.centres = {la.name: dolfinx.mesh.compute_midpoints(msh, tdim, cells).T
                         for la, cells in self.li}
         self.eps_cathode = 0.0  # current isotropic strain of the cathode
         self.eps_anode = 0.0
+
+    def _plastic_law(self, creep: CreepModel | None) -> OverstressPlasticity | None:
+        """The plastic anode's law (its yield strength follows x), None for an elastic one."""
+        if self.anode is None or self.anode.yield_strength is None:
+            return None
+        if creep is None or not isinstance(creep.law, OverstressPlasticity):
+            raise ValueError("a plastic anode needs its creep model (attach_creep) here")
+        return creep.law
 
     def _set(self, cells: np.ndarray, comp: tuple[int, int] | None, values) -> None:
         arr = self.mech.deigen.x.array.reshape(-1, 9)
@@ -86,40 +103,29 @@ class VolumeChange:
 
     def cathode_strain(self, charge: float) -> float:
         """Isotropic strain of the cathode composite at the charge passed (C/m^2)."""
-        if not self.cathodes or not self.case.areal_capacity:
+        if self.cathode is None:
             return 0.0
-        return float(self.cathode_strain_at_soc(charge / self.case.areal_capacity))
+        return float(self.cathode_strain_at_soc(charge / self.cathode.areal_capacity))
 
     def cathode_strain_at_soc(self, soc):
         """Isotropic strain of the cathode composite at the state of charge ``soc`` (array)."""
-        mat = self.case.materials[self.cathodes[0][0].material]
-        soc = np.clip(soc, 0.0, 1.0)
-        if "volume_change_vs_soc" in mat.tables:
-            xs, ys, _ = mat.tables["volume_change_vs_soc"]
-            f = np.interp(soc, xs, ys)
-        else:
-            f = soc
-        return f * mat["volume_change_full_charge"] * mat["active_volume_fraction"] / 3.0
+        c = self.cathode
+        f = np.interp(np.clip(soc, 0.0, 1.0), *c.volume_change_vs_soc)
+        return f * c.volume_change_full_charge * c.active_volume_fraction / 3.0
 
     def anode_lithiation(self, charge: float) -> float:
         """Lithiation x (Li per Si) of the Li_xSi layer after ``charge`` C/m^2."""
-        la = self.anodes[0][0]
-        mat = self.case.materials[la.material]
-        n_si = la.thickness * mat["density"] * la.relative_density / mat["molar_mass"]
-        x0 = mat.values.get("initial_lithiation", 0.0)
-        return max(x0 + charge / (FARADAY * n_si), 0.0)
+        return max(self.anode.initial_lithiation + charge / (FARADAY * self.anode.si_moles), 0.0)
 
     def anode_strain(self, charge: float) -> float:
         """Isotropic strain of the Li_xSi layer relative to its as-pressed state."""
-        if not self.anodes:
+        if self.anode is None:
             return 0.0
         return float(self.anode_strain_at_x(self.anode_lithiation(charge)))
 
     def anode_strain_at_x(self, x):
         """Isotropic strain of Li_xSi at lithiation x (array) relative to the as-pressed x0."""
-        mat = self.case.materials[self.anodes[0][0].material]
-        ratio = mat["li_partial_molar_volume"] * mat["density"] / mat["molar_mass"]
-        x0 = mat.values.get("initial_lithiation", 0.0)
+        ratio, x0 = self.anode.expansion_ratio, self.anode.initial_lithiation
         return ((1 + ratio * np.maximum(x, 0.0)) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
 
     def step(self, i_app: float, dt: float, charge_after: float) -> None:
@@ -130,26 +136,22 @@ class VolumeChange:
         for la, cells in self.li:
             if cells.size == 0:  # (the hook gives the ionic current, also at rest)
                 continue
-            sign = self.li_sign[la.name]
-            h = la.thickness + sign * charge_before * self.V_li / FARADAY  # at the step start
+            sign, v_li = self.li_sign[la.name], la.molar_volume
+            h = la.thickness + sign * charge_before * v_li / FARADAY  # at the step start
             i_loc = self.current_density(la.name, self.centres[la.name], i_app)
-            self._set(cells, (self.iz, self.iz), sign * i_loc * self.V_li / FARADAY * dt / h)
+            self._set(cells, (self.iz, self.iz), sign * i_loc * v_li / FARADAY * dt / h)
         eps_c = self.cathode_strain(charge_after)
-        for _, cells in self.cathodes:
-            if self.cathode_soc is not None and self.case.areal_capacity:  # local SOC
+        for cells in self.cathode_cells:
+            if self.cathode_soc is not None:  # local SOC
                 e0, e1 = (self.cathode_strain_at_soc(s) for s in self.cathode_soc(cells))
                 self._set(cells, None, (e1 - e0) / (1 + e0))
             else:
                 self._set(cells, None, (eps_c - self.eps_cathode) / (1 + self.eps_cathode))
         eps_a = self.anode_strain(charge_after)
-        law = getattr(self.mech, "anode_plasticity", None)
-        if law is not None and self.anodes:  # plastic Li_xSi: yield strength at the new x
-            from fem.mechanics.creep_laws import anode_yield_strength
-
-            mat = self.case.materials[self.anodes[0][0].material]
-            law.sigma_y = anode_yield_strength(mat, self.anode_lithiation(charge_after),
-                                               self.case.mechanics.anode_yield_strength)
-        for _, cells in self.anodes:
+        if self.plasticity is not None:  # plastic Li_xSi: yield strength at the new x
+            self.plasticity.sigma_y = self.anode.yield_strength.at(
+                self.anode_lithiation(charge_after))
+        for cells in self.anode_cells:
             if self.anode_lithiation_of is not None:  # local x at each cell's depth
                 e0, e1 = (self.anode_strain_at_x(x) for x in self.anode_lithiation_of(cells))
                 self._set(cells, None, (e1 - e0) / (1 + e0))

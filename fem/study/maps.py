@@ -15,15 +15,14 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
-if TYPE_CHECKING:
-    from fem.study.sweep import Axis
+from fem.study.axes import Axis  # noqa: E402
 
 #: Up to this many values, a numeric axis is labelled with the values as given.
 MAX_GIVEN_TICKS = 10
