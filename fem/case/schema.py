@@ -200,7 +200,8 @@ SCHEMA: dict[str, Any] = _obj(
                 "large_deformation": {"type": "boolean",
                                       "description": "updated-Lagrangian mesh motion"},
                 "creep_law": {"enum": ["norton", "narayan_anand", "none"],
-                              "description": "Li creep law (physics.md 1.3-1.4)"},
+                              "description": "Li creep law (docs/references.md#derived-norton-fit, "
+                                             "#anand2019)"},
                 "creep_max_increment": {"type": "number", "exclusiveMinimum": 0,
                                         "maximum": 1,
                                         "description": "largest equivalent creep strain "
@@ -208,7 +209,7 @@ SCHEMA: dict[str, Any] = _obj(
                 "anode_model": {"enum": ["elastic", "plastic"],
                                 "description": "Li_xSi anode layer: elastic (default) or J2 "
                                                "plastic flow at the yield strength "
-                                               "(physics.md 4.3)"},
+                                               "(docs/references.md#lixsi-background)"},
                 "anode_yield_strength": Q("pressure", "plastic anode: constant yield strength "
                                           "(default: the anode card's yield_strength_vs_"
                                           "lithiation table at the current x)",

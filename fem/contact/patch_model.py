@@ -9,14 +9,14 @@ Model (2D plane strain, or 3D: see below)
   (``mechanics.creep_law``: Norton or Narayan-Anand, :func:`fem.mechanics.creep_laws.
   creep_law_from_material`, Arrhenius in T), backward Euler with the consistent-tangent J2
   radial return (:class:`fem.contact.creep_contact.CreepContactBlock`).
-* **Li6PS5Cl is rigid**: its modulus (22 GPa) is three orders of magnitude above the stresses
-  the Li can carry at the creep rates of a pressure hold (a few MPa; the contact pressure on
-  the spots is bounded by the Li flow stress, ~3 sigma_flow), so its elastic deflection under
-  the spots, ~ p a / E ~ 1e-3 of the spot size a, is negligible next to the Li flow. The
-  separator surface is the case's roughness (:func:`fem.geometry.patch.height_map`: same
-  generator, seed, RMS, correlation length, Hurst exponent and grid as the patch mesh) with the
-  surface pores cut in as flat-bottomed depressions (:class:`fem.contact.patch_surface.
-  PatchSurface`), so the Li can extrude into the pores.
+* **Li6PS5Cl is rigid**: its modulus (22 GPa, quoted by Singh 2022, docs/references.md#singh2022)
+  is three orders of magnitude above the stresses the Li can carry at the creep rates of a
+  pressure hold (a few MPa; the contact pressure on the spots is bounded by the Li flow stress,
+  ~3 sigma_flow), so its elastic deflection under the spots, ~ p a / E ~ 1e-3 of the spot size a,
+  is negligible next to the Li flow. The separator surface is the case's roughness
+  (:func:`fem.geometry.patch.height_map`: same generator, seed, RMS, correlation length, Hurst
+  exponent and grid as the patch mesh) with the surface pores cut in as flat-bottomed depressions
+  (:class:`fem.contact.patch_surface.PatchSurface`), so the Li can extrude into the pores.
 * **Contact**: frictionless unilateral contact with the rigid surface, augmented Lagrangian at
   the nodal quadrature points (:mod:`fem.contact.rigid_contact`), Uzawa updates until the
   largest penetration is below ``PENETRATION_FACTOR * mesh.size_min`` at every step.

@@ -9,7 +9,8 @@ the cell area. One equation per mode (A: cell area, k: series stiffness of frame
   (a rigid frame, k = inf, gives U = U_0.)
 
 Stack growth pushes the platen up (U > U_0) against the holder, raising p by k dU / A
-(physics.md 5.2 / 5.3). Written as c_p (p - p_ref) - c_U (U - U_ref) = 0.
+(docs/references.md#derived-fixed-gap-compliance, docs/references.md#derived-spring-holder).
+Written as c_p (p - p_ref) - c_U (U - U_ref) = 0.
 """
 
 from __future__ import annotations

@@ -114,8 +114,9 @@ class StackMechanicsSettings:
 # ---------------------------------------------------------------------------- inelastic region
 @dataclass(frozen=True)
 class YieldStrength:
-    """Yield strength of Li_xSi against its lithiation x (physics.md 4.3): the case's fixed
-    value (``fixed`` > 0) or the card's ``yield_strength_vs_lithiation`` table."""
+    """Yield strength of Li_xSi against its lithiation x (docs/references.md#lixsi-background,
+    [U]): the case's fixed value (``fixed`` > 0) or the card's ``yield_strength_vs_lithiation``
+    table."""
 
     fixed: float = 0.0  # Pa
     table: Table | None = None
@@ -175,7 +176,8 @@ class PlatingLayer:
 
 @dataclass(frozen=True)
 class CathodeBreathing:
-    """The composite cathode's isotropic strain against its state of charge (physics.md 4.2):
+    """The composite cathode's isotropic strain against its state of charge (Koerver et al.
+    2018, docs/references.md#koerver2018; SOC shape: docs/references.md#jousseaume2024):
     eps = f(SOC) (dV/V)_active,full phi_active / 3, with f the card's ``volume_change_vs_soc``
     table and SOC the charge passed over the areal capacity (C/m^2)."""
 
@@ -188,9 +190,9 @@ class CathodeBreathing:
 
 @dataclass(frozen=True)
 class AnodeSwelling:
-    """Li_xSi swelling (physics.md 4.3): J(x) = 1 + (Omega_Li rho / M) x with ``expansion_ratio``
-    Omega_Li rho / M; x rises by q / (F n_Si) on charge, ``si_moles`` n_Si the Si moles per area
-    of the (first) anode layer. ``yield_strength`` is set for a plastic anode."""
+    """Li_xSi swelling (docs/references.md#derived-lixsi-swelling): J(x) = 1 + (Omega_Li rho / M) x
+    with ``expansion_ratio`` Omega_Li rho / M; x rises by q / (F n_Si) on charge, ``si_moles`` n_Si
+    the Si moles per area of the (first) anode layer. ``yield_strength`` is set for a plastic anode."""
 
     layers: tuple[str, ...]
     si_moles: float  # mol/m^2

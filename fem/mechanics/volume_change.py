@@ -1,15 +1,17 @@
 """Volume change of the electrodes as eigenstrains driven by the state of charge.
 
-* Li plating / stripping (physics.md 4.1): a current density i (A/m^2, local) plates Li at the
-  Li | separator interface at the rate v = i V_Li / F (1 mA/cm^2 -> 4.85 um/h). The Li layer
+* Li plating / stripping (docs/references.md#derived-li-thickness-per-capacity): a current
+  density i (A/m^2, local) plates Li at the Li | separator interface at the rate v = i V_Li / F
+  (1 mA/cm^2 -> 4.85 um/h; V_Li: docs/references.md#derived-li-molar-volume). The Li layer
   grows in thickness only: d eps_zz = i V_Li dt / (F h_Li). In a full cell charging plates Li;
   in a symmetric cell charging plates the upper Li layer and strips the lower one.
-* Cathode composite breathing (physics.md 4.2): isotropic strain
+* Cathode composite breathing (Koerver et al. 2018, docs/references.md#koerver2018; SOC shape:
+  docs/references.md#jousseaume2024): isotropic strain
   eps = f(SOC) * (dV/V)_active,full * phi_active / 3, with f the card's
   ``volume_change_vs_soc`` table, phi_active the active volume fraction of the composite and
   SOC the charge passed over the areal capacity.
-* Li_xSi swelling (physics.md 4.3): J(x) = 1 + (Omega_Li / V_Si) x, isotropic stretch
-  (J(x)/J(x0))^(1/3) relative to the as-pressed electrode at x0; x rises by q / (F n_Si) on
+* Li_xSi swelling (docs/references.md#derived-lixsi-swelling): J(x) = 1 + (Omega_Li / V_Si) x, isotropic
+  stretch (J(x)/J(x0))^(1/3) relative to the as-pressed electrode at x0; x rises by q / (F n_Si) on
   charge with n_Si the Si moles per area.
 
 Until the electrochemistry model supplies the local current (``current_density`` hook), the
