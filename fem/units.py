@@ -38,6 +38,8 @@ DIMENSIONS: dict[str, str] = {
     "strain_rate": "1 / [time]",
     "area": "[length] ** 2",
     "diffusivity": "[length] ** 2 / [time]",
+    "thermal_expansion": "1 / [temperature]",
+    "compliance": "[time] ** 2 / [mass]",  # m/N
     "dimensionless": "",
 }
 
@@ -63,6 +65,8 @@ EXAMPLES: dict[str, str] = {
     "strain_rate": '"7.73e-3 1/s"',
     "area": '"0.785 cm^2"',
     "diffusivity": '"1e-14 m^2/s"',
+    "thermal_expansion": '"46e-6 1/K"',
+    "compliance": '"7.5e-8 m/N"',
     "dimensionless": '"0.38"',
 }
 

@@ -166,6 +166,14 @@ SCHEMA: dict[str, Any] = _obj(
                 "type": {"enum": ["fixed_gap", "spring", "constant_pressure"]},
                 "pressure": Q("pressure", "initial / constant stack pressure",
                               exclusiveMinimum=0.0),
+                "card": {"type": "string",
+                         "description": "a holder card (fem/materials/holders): the frame's parts "
+                                        "in series with the stack, the die and the springs, "
+                                        "each with its source; instead of frame_stiffness"},
+                "card_values": {"type": "object",
+                                "additionalProperties": {"type": ["string", "number"]},
+                                "description": "overrides of the holder card's values, e.g. "
+                                               "die_clearance = \"30 um\""},
                 "frame_stiffness": {
                     "type": "string",
                     "description": "holder frame stiffness in series with the stack, "

@@ -51,6 +51,10 @@ PARAMETERS: dict[str, str] = {
     "solid_diffusivity": "diffusivity",
     "particle_radius": "length",
     "exchange_current_density": "current_density",
+    "thermal_expansion": "thermal_expansion",
+    "findley_coefficient": "dimensionless",
+    "findley_time": "time",
+    "findley_exponent": "dimensionless",
 }
 
 #: The named (non-numeric) entries a card or case may set, and what they name.
@@ -61,6 +65,7 @@ CHOICES: dict[str, str] = {
 
 #: Parameters that must be strictly positive / within [0, 1] / within (-1, 0.5).
 _POSITIVE = {
+    "findley_time", "findley_exponent",
     "youngs_modulus", "density", "molar_volume", "creep_exponent", "creep_reference_rate",
     "creep_reference_stress", "creep_reference_temperature", "anand_rate_prefactor",
     "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from fem.mechanics.creep_laws import CreepLaw, OverstressPlasticity
+from fem.mechanics.die_rim import RimSettings
 
 #: A card table (x, y), piecewise linear, clamped at the ends.
 Table = tuple[tuple[float, ...], tuple[float, ...]]
@@ -94,6 +95,8 @@ class StackMechanicsSettings:
     platen: PlatenSettings = PlatenSettings()
     die: DieSettings = DieSettings()
     linear_solver: LinearSolverSettings = LinearSolverSettings()
+    #: the Li layers whose rim at the die bore has an outflow law (fem.mechanics.die_rim)
+    rims: tuple[RimSettings, ...] = ()
 
     @property
     def area(self) -> float:
@@ -202,9 +205,21 @@ class AnodeSwelling:
 
 
 @dataclass(frozen=True)
+class ThermalLayer:
+    """A layer's linear thermal expansion (1/K): an isotropic eigenstrain alpha dT."""
+
+    name: str
+    thermal_expansion: float
+
+
+@dataclass(frozen=True)
 class VolumeChangeSettings:
-    """The eigenstrain sources of the stack (:class:`fem.mechanics.volume_change.VolumeChange`)."""
+    """The eigenstrain sources of the stack (:class:`fem.mechanics.volume_change.VolumeChange`):
+    plating, cathode breathing, Li_xSi swelling and thermal expansion from the temperature
+    ``reference_temperature`` the stack is built at."""
 
     li_layers: tuple[PlatingLayer, ...] = ()
     cathode: CathodeBreathing | None = None
     anode: AnodeSwelling | None = None
+    thermal: tuple[ThermalLayer, ...] = ()
+    reference_temperature: float = 298.15

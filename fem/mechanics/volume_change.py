@@ -85,6 +85,8 @@ class VolumeChange:
                         for la, cells in self.li}
         self.eps_cathode = 0.0  # current isotropic strain of the cathode
         self.eps_anode = 0.0
+        self.thermal = [(mech.cm.cells(t.name), t.thermal_expansion) for t in settings.thermal]
+        self.temperature = settings.reference_temperature  # of the last committed step
 
     def _plastic_law(self, creep: CreepModel | None) -> OverstressPlasticity | None:
         """The plastic anode's law (its yield strength follows x), None for an elastic one."""
@@ -130,9 +132,11 @@ class VolumeChange:
         ratio, x0 = self.anode.expansion_ratio, self.anode.initial_lithiation
         return ((1 + ratio * np.maximum(x, 0.0)) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
 
-    def step(self, i_app: float, dt: float, charge_after: float) -> None:
+    def step(self, i_app: float, dt: float, charge_after: float,
+             temperature: float | None = None) -> None:
         """Set the eigenstrain increment of a step of length dt at applied current i_app
-        (A/m^2, + = charge) that ends with ``charge_after`` C/m^2 passed."""
+        (A/m^2, + = charge) that ends with ``charge_after`` C/m^2 passed and at
+        ``temperature`` (K; None: unchanged): each layer also expands by alpha dT."""
         self.mech.deigen.x.array[:] = 0.0
         charge_before = charge_after - i_app * dt
         for la, cells in self.li:
@@ -159,8 +163,15 @@ class VolumeChange:
                 self._set(cells, None, (e1 - e0) / (1 + e0))
             else:
                 self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
+        T = self.temperature if temperature is None else temperature
+        if T != self.temperature:
+            arr = self.mech.deigen.x.array.reshape(-1, 9)
+            for cells, alpha in self.thermal:
+                d = self.dofs[cells, 0]
+                for k in (0, 4, 8):
+                    arr[d, k] += alpha * (T - self.temperature)
         self.mech.deigen.x.scatter_forward()
-        self._pending = (eps_c, eps_a)
+        self._pending = (eps_c, eps_a, T)
 
     def commit(self) -> None:
-        self.eps_cathode, self.eps_anode = self._pending
+        self.eps_cathode, self.eps_anode, self.temperature = self._pending
