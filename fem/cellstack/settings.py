@@ -164,6 +164,11 @@ def rim_settings(case: Case) -> tuple[RimSettings, ...]:
     if (card is None or not cell.die_enabled or cell.die_model != "rigid"
             or case.mesh.dimension != "axisymmetric"):
         return ()
+    if case.mechanics.large_deformation:
+        raise CaseError("mechanics.large_deformation", True,
+                        "the Li outflow at the die (a rigid die with a holder card) is a flux "
+                        "through the fixed rim of the bore: set mechanics.large_deformation = "
+                        "false (the updated mesh would carry the foil's rim out into the die)")
     alpha = {k: card.materials[k]["thermal_expansion"] for k in ("die", "plunger")}
     out = []
     for la in cell.layers_with_role("li"):

@@ -73,6 +73,7 @@ def _generic(key: str) -> tuple[str, str, float]:
 
 #: Keys with a milestone time in them (patch runs): pattern -> (label, unit, factor).
 MILESTONE_LABELS = {
+    r"pressure_at_milestones_MPa\.(\w+)$": ("stack pressure at {t}", "MPa", 1.0),
     r"contact_fraction_at_(\w+)$": ("contact fraction at {t}", "%", 100.0),
     r"interface_asr_at_(\w+)_ohm_cm2$": ("interface resistance at {t}", "Ω cm²", 1.0),
 }

@@ -73,3 +73,12 @@ class TimeStepController:
             if t < m * (1 - 1e-12) and t + step > m:
                 step = m - t
         return step
+
+
+def time_label(seconds: float) -> str:
+    """'1min', '30min', '24h', '10s': the key of a milestone in the summary."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}min"
+    return f"{seconds:g}s"

@@ -43,7 +43,7 @@ from fem.output.directory import RunDirectory
 from fem.output.fields import FieldWriter
 from fem.output.history import History
 from fem.protocol.steps import LockGap, Press, ProtocolEntry, Release, SetTemperature
-from fem.run.controller import TimeStepController
+from fem.run.controller import TimeStepController, time_label
 from fem.run.lifecycle import StopSignals, execute
 from fem.run.patch_setup import check_patch_case, initial_pressure, patch_model_settings
 
@@ -71,15 +71,6 @@ PATCH_COLUMNS = [
     "force_balance_error", "max_creep_strain", "uzawa_updates",
     "approach_um", "probe_current_density_mA_cm2",
 ]
-
-
-def time_label(seconds: float) -> str:
-    """'1min', '30min', '24h', '10s': the key of a milestone in the summary."""
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g}h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g}min"
-    return f"{seconds:g}s"
 
 
 class PatchRun:

@@ -131,7 +131,8 @@ class StackRun:
         self.history = History(rundir / "history.csv", self.comm, self.outputs.columns(),
                                rows=meta["history"] if meta else None)
         self.ctrl = TimeStepController(c.solver.dt_initial, c.solver.dt_min, c.solver.dt_max,
-                                       c.solver.target_iterations)
+                                       c.solver.target_iterations,
+                                       milestones=tuple(c.output.milestones))
         if meta:
             self._restore_run_state(meta)
         self._open_fields(rundir)
@@ -289,7 +290,7 @@ class StackRun:
         if st.tau == 0.0:  # (a restart inside the entry keeps the entry's)
             st.dt_entry = ctrl.dt
         while st.tau < duration * (1 - 1e-12):
-            dt = ctrl.next_dt(duration - st.tau)
+            dt = ctrl.next_dt(duration - st.tau, st.t)
             loads(st.tau + dt)
             drive = self._drive(dt)
             w0 = time.perf_counter()

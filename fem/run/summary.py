@@ -11,6 +11,7 @@ import numpy as np
 from fem.case.model import Case
 from fem.constants import MA_CM2, MAH_CM2
 from fem.output.history import History
+from fem.run.controller import time_label
 
 
 def _cycle_rows(cyc: list, cy: int) -> list[int]:
@@ -55,6 +56,9 @@ def stack_summary(case: Case, h: History, state, short, stack, mesh_info: dict, 
             "areal_capacity_mAh_cm2": (case.areal_capacity or 0.0) * MAH_CM2,
         },
     }
+    if case.output.milestones:
+        out["results"]["pressure_at_milestones_MPa"] = milestone_pressures(
+            h, case.output.milestones)
     if stack is not None and stack.echem is not None:
         out["results"]["lithium_inventory"] = inventory(h, cycles, stack.echem)
     if stack is not None and stack.stations is not None:
@@ -112,4 +116,15 @@ def inventory(h: History, cycles: list[int], echem) -> dict[str, dict[str, Any]]
             entry.update(echem.anode_inventory((q[last] - leak[last]) / MAH_CM2))
             entry["lost_to"] = "Li left in the Li_xSi anode (see the split)"
         out[str(cy)] = entry
+    return out
+
+
+def milestone_pressures(h: History, milestones: tuple[float, ...]) -> dict[str, float | None]:
+    """The stack pressure at each milestone the run reached (the steps land on them), keyed
+    '1min', '30min', '24h' (None for one the run did not reach)."""
+    t, p = h.column("time_s"), h.column("stack_pressure_MPa")
+    out = {}
+    for m in milestones:
+        hit = [k for k, tk in enumerate(t) if abs(tk - m) <= 1e-9 * m]
+        out[time_label(m)] = p[hit[-1]] if hit else None
     return out
