@@ -1,6 +1,7 @@
 """The figure of each dataset of a fit, ``fit_<dataset>.png``: the data points against the
-fitted run's curve and the start run's curve, on the data's time axis (rank 0; matplotlib with
-the Agg backend)."""
+fitted run's curve and the start run's curve, on the data's time axis from the data's zero
+(logarithmic when the times span a factor of 20 or more; rank 0; matplotlib with the Agg
+backend)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ import numpy as np  # noqa: E402
 from fem.study.fit.data import time_zero  # noqa: E402
 from fem.study.fit.problem import Problem  # noqa: E402
 from fem.study.fit.quantities import from_si  # noqa: E402
+
+#: A logarithmic time axis when the data's times (all > 0) span this factor or more.
+LOG_SPAN = 20.0
 
 
 def _curve(problem: Problem, i: int, run: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -42,9 +46,10 @@ def draw(fitdir: Path, s: dict, problem: Problem) -> list[Path]:
         y = np.array([p["data"] for p in d["points"]])
         fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
         span = max(t.max() - t.min(), 1e-12 * max(abs(t.max()), 1.0))
-        log = bool(t.min() > 0 and t.max() / t.min() > 100)
+        log = bool(t.min() > 0 and t.max() / t.min() >= LOG_SPAN)
         lo, hi = (t.min() / 1.5, t.max() * 1.5) if log else (t.min() - 0.05 * span,
                                                             t.max() + 0.05 * span)
+        lo = lo if log else max(lo, min(0.0, t.min()))  # not before the data's zero
         for run, label, style in ((d["run_start"], "start", "--"),
                                   (d["run_fitted"], "fitted", "-")):
             curve = _curve(problem, i, run)
@@ -60,8 +65,8 @@ def draw(fitdir: Path, s: dict, problem: Problem) -> list[Path]:
             ax.set_xscale("log")
         ax.set_xlabel(f"time since the data's zero ({d['time_unit']})")
         ax.set_ylabel(f"{d['history']}" + (f" ({d['unit']})" if d["unit"] else ""))
-        ax.set_title(f"{s['title']}: {d['name']} (RMS difference {d['rms_difference']:.3g}"
-                     f"{' ' + d['unit'] if d['unit'] else ''})", fontsize=10)
+        ax.set_title(f"{s['title']}\n{d['name']}: RMS difference {d['rms_difference']:.3g}"
+                     f"{' ' + d['unit'] if d['unit'] else ''}", fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         path = fitdir / f"fit_{d['name']}.png"
