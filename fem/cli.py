@@ -1,4 +1,4 @@
-"""Command line: ``assb-fem run|check|mesh|cases|version``.
+"""Command line: ``assb-fem run|check|mesh|holder|plot|report|sweep|fit|cases|version``.
 
 Errors in the input end in one message naming the key, the value and what is allowed, and a
 non-zero exit status, before any mesh or solver is touched and without writing anything.
@@ -170,6 +170,30 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_fit(args) -> int:
+    """Least-squares fit of case / card parameters to measured data -> OUTDIR/fit.md etc."""
+    from fem._dolfinx import MPI
+    from fem.study.fit.driver import run_fit
+
+    res = run_fit(args.spec, args.output, MPI.COMM_WORLD, jobs=args.jobs,
+                  progress=not args.no_progress, overwrite=args.overwrite)
+    s = res.summary
+    _print(f"assb-fem: fit {s['status']} ({s['message']}); {s['runs']['run']} runs done, "
+           f"{s['runs']['reused']} reused -> {res.fitdir}")
+    conf = round(100 * s["uncertainty"]["confidence"])
+    for p in s["parameters"]:
+        ci = p["ci"]
+        interval = f"{ci[0]:.4g} - {ci[1]:.4g}" if ci[0] is not None else "not identified"
+        flags = "".join([f"; at the {p['at_bound']} bound" if p["at_bound"] else "",
+                         "; OUTSIDE the prior range" if not p.get("prior", {}).get("inside", 1)
+                         else ""])
+        _print(f"  {p['name']} ({p['path']}) = {p['value']:.5g} {p['unit']} ({conf} % CI "
+               f"{interval} {p['unit']}{flags})")
+    for path in res.files:
+        _print(f"  {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="assb-fem",
@@ -243,6 +267,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing sweep folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (batch jobs)")
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("fit", help="fit case or material-card parameters to measured data by "
+                                   "least squares over full runs -> OUTDIR/fit.md, fit.json, "
+                                   "fitted.toml, fit_<dataset>.png",
+                       description="Fit the parameters of a fit specification (a TOML file: "
+                       "[parameters.<name>] with path, start, bounds, scale, prior; [[datasets]] "
+                       "with a case, data or points, the history column; see the user guide, "
+                       "'Fitting parameters to measured data') by least squares over full runs. "
+                       "Every run goes into OUTDIR/runs/<hash>/ and is reused: run the same "
+                       "command again to continue an interrupted fit.")
+    p.add_argument("spec", help="fit specification (TOML)")
+    p.add_argument("-o", "--output", help="fit folder (default: results/<spec name>); an "
+                   "existing fit folder is continued")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="without mpirun: N runs at once in child processes (default 1; under "
+                   "mpirun the runs are spread over the ranks)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start afresh: replace an existing fit folder (fit folders only)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (batch jobs)")
+    p.set_defaults(func=cmd_fit)
     sub.add_parser("cases", help="list the bundled cases").set_defaults(func=cmd_cases)
     sub.add_parser("version", help="versions of assb-fem and its stack").set_defaults(
         func=cmd_version)

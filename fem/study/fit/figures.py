@@ -1,0 +1,76 @@
+"""The figure of each dataset of a fit, ``fit_<dataset>.png``: the data points against the
+fitted run's curve and the start run's curve, on the data's time axis from the data's zero
+(logarithmic when the times span a factor of 20 or more; rank 0; matplotlib with the Agg
+backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from fem.study.fit.data import time_zero  # noqa: E402
+from fem.study.fit.problem import Problem  # noqa: E402
+from fem.study.fit.quantities import from_si  # noqa: E402
+
+#: A logarithmic time axis when the data's times (all > 0) span this factor or more.
+LOG_SPAN = 20.0
+
+
+def _curve(problem: Problem, i: int, run: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """A run's history column on the dataset's time axis (data time, in its unit)."""
+    from fem.output.history import read_history
+
+    ds, obs = problem.spec.datasets[i], problem.obs[i]
+    path = problem.fitdir / run / "history.csv"
+    if not path.is_file():
+        return None
+    hist = read_history(path)
+    t0 = time_zero(hist, problem.steps[i])
+    if t0 is None or ds.history not in hist:
+        return None
+    t = np.asarray(hist["time_s"], dtype=float) - t0 - ds.time_offset
+    unit = obs.time_unit or "s"
+    return np.array([from_si(x, unit) for x in t]), np.asarray(hist[ds.history], dtype=float)
+
+
+def draw(fitdir: Path, s: dict, problem: Problem) -> list[Path]:
+    """One figure per dataset; returns the files written."""
+    files = []
+    for i, d in enumerate(s["datasets"]):
+        t = np.array([p["time"] for p in d["points"]])
+        y = np.array([p["data"] for p in d["points"]])
+        fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+        span = max(t.max() - t.min(), 1e-12 * max(abs(t.max()), 1.0))
+        log = bool(t.min() > 0 and t.max() / t.min() >= LOG_SPAN)
+        lo, hi = (t.min() / 1.5, t.max() * 1.5) if log else (t.min() - 0.05 * span,
+                                                            t.max() + 0.05 * span)
+        lo = lo if log else max(lo, min(0.0, t.min()))  # not before the data's zero
+        for run, label, style in ((d["run_start"], "start", "--"),
+                                  (d["run_fitted"], "fitted", "-")):
+            curve = _curve(problem, i, run)
+            if curve is None:
+                continue
+            ct, cy = curve
+            keep = (ct >= lo) & (ct <= hi)
+            ax.plot(ct[keep], cy[keep], style, color="C0" if label == "fitted" else "0.5",
+                    lw=1.6 if label == "fitted" else 1.2, label=f"{label} run ({run})")
+        ax.plot(t, y, "o", color="C3", ms=4, label="data", zorder=3)
+        ax.set_xlim(lo, hi)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(f"time since the data's zero ({d['time_unit']})")
+        ax.set_ylabel(f"{d['history']}" + (f" ({d['unit']})" if d["unit"] else ""))
+        ax.set_title(f"{s['title']}\n{d['name']}: RMS difference {d['rms_difference']:.3g}"
+                     f"{' ' + d['unit'] if d['unit'] else ''}", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        path = fitdir / f"fit_{d['name']}.png"
+        fig.savefig(path, dpi=130)
+        plt.close(fig)
+        files.append(path)
+    return files
