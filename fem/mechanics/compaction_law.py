@@ -351,8 +351,8 @@ class CompactionLaw:
         B[:, 1, 1] = -1.0
         B[:, 2, 0] = (g_p * p_v + g_q * q_v) / s2
         dx = -np.linalg.solve(J, B)  # (m, 3, 2): d(p_c, e_s, dgamma)/d(e_v^tr, e_s^tr)
-        dev = np.stack([1.0 - hp * dx[:, 0, 0], -hp * dx[:, 0, 1]], -1)  # d e_v / d trial
-        des = dx[:, 1, :]
+        d_ev = np.stack([1.0 - hp * dx[:, 0, 0], -hp * dx[:, 0, 1]], -1)  # d e_v / d trial
+        d_es = dx[:, 1, :]
         H = np.stack([np.stack([p_v, p_s], -1), np.stack([q_v, q_s], -1)], -2)
-        Jpq = H @ np.stack([dev, des], -2)
+        Jpq = H @ np.stack([d_ev, d_es], -2)
         return ev, x[:, 1], x[:, 0], x[:, 2], Jpq
