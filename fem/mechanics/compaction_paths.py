@@ -32,7 +32,7 @@ from fem.mechanics.compaction_law import CompactionLaw
 
 AXIS = 2
 #: Load steps of the pressing path (geometric in P from p0 to P_press) and of the unloading.
-PRESS_STEPS = 80
+PRESS_STEPS = 50
 UNLOAD_STEPS = 20
 
 
@@ -138,7 +138,12 @@ def pressing_loads(law: CompactionLaw, pressure: float) -> np.ndarray:
 
 def pressed_state(law: CompactionLaw, pressure: float, confined: bool = True) -> PointState:
     """The loose powder die-compacted to ``pressure`` and unloaded in the die; released to
-    zero stress when the layer sits in no die (``confined`` False)."""
+    zero stress when the layer sits in no die (``confined`` False). Computed once per law."""
+    return _pressed_state(law, pressure, confined).copy()
+
+
+@lru_cache(maxsize=64)
+def _pressed_state(law: CompactionLaw, pressure: float, confined: bool) -> PointState:
     state = die_path(law, loose_state(law), pressing_loads(law, pressure))[-1].state
     return state if confined else released(law, state)
 
