@@ -317,3 +317,25 @@ def test_compaction_state_survives_a_restart(shared_tmp, comm):
         assert _fields_error(fields, _final_fields(out)) < 1e-10
         sep = fields["field__relative_density"]
         assert np.nanmax(sep) > 0.6 + 1e-3  # the press compacted the separator
+
+
+def test_missing_card_values_and_unreachable_densities_are_case_errors():
+    """The settings name the layer, the card and the parameter; a density the pressing cannot
+    reach names the layer's relative_density."""
+    from fem.cellstack.settings import compaction_settings
+    from fem.errors import CaseError
+
+    raw = copy.deepcopy(BASE_CASE)
+    raw["mechanics"] = {"porous_layers": "compaction"}
+    raw["cell"]["layers"][1]["material"] = "li"  # a card without compaction parameters
+    raw["interface"] = {"enabled": False}
+    with pytest.raises(CaseError, match="heckel_yield_pressure|unloading_modulus"):
+        compaction_settings(load_case_dict(raw))
+    raw = copy.deepcopy(BASE_CASE)
+    raw["mechanics"] = {"porous_layers": "compaction"}
+    raw["cell"]["layers"][1]["relative_density"] = 1.0
+    with pytest.raises(CaseError, match=r"cell.layers\[1\].relative_density"):
+        compaction_settings(load_case_dict(raw))
+    raw["mechanics"] = {"porous_layers": "plastic"}
+    with pytest.raises(CaseError, match="porous_layers"):
+        load_case_dict(raw)

@@ -221,8 +221,8 @@ def compaction_layer(case: Case, layer: Layer) -> CompactionLayer:
         law = calibrate_intercept(law, pressure, layer.relative_density)
     except ValueError as exc:
         raise CaseError(f"{case.layer_key(layer)}.relative_density", layer.relative_density,
-                        f"a pressed powder's density reachable by pressing the card "
-                        f"'{layer.material}' at {pressure / 1e6:.4g} MPa: {exc}") from None
+                        f"must be a density that pressing the card '{layer.material}' at "
+                        f"{pressure / 1e6:.4g} MPa reaches: {exc}") from None
     return CompactionLayer(layer.name, law, pressure, layer.relative_density,
                            case.card_value(layer, "heckel_intercept", "the pressed state"))
 
