@@ -161,6 +161,7 @@ class MechanicsSettings:
     platen_model: str = "rigid"
     anode_model: str = "elastic"  # Li_xSi: "elastic" or "plastic" (J2, fem.mechanics.creep_laws)
     anode_yield_strength: float = 0.0  # Pa; 0: the anode card's table against lithiation
+    porous_layers: str = "elastic"  # separator, cathode: "elastic" or "compaction" (fem.mechanics.compaction)
 
 
 @dataclass

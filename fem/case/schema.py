@@ -222,6 +222,14 @@ SCHEMA: dict[str, Any] = _obj(
                                           "(default: the anode card's yield_strength_vs_"
                                           "lithiation table at the current x)",
                                           exclusiveMinimum=0.0),
+                "porous_layers": {"enum": ["elastic", "compaction"],
+                                  "description": "separator and cathode composite: elastic with "
+                                                 "the card's dense constants (default) or "
+                                                 "pressed powders that compact irreversibly (a "
+                                                 "Cam-clay cap hardened by the Heckel curve, "
+                                                 "Hertz-type pressure-dependent elasticity; "
+                                                 "pressed at the card's pressing_pressure; "
+                                                 "docs/theory.md#porous-layers-compaction)"},
             },
             description="mechanics options",
         ),

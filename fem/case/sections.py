@@ -151,6 +151,7 @@ def resolve_mechanics(raw: dict) -> MechanicsSettings:
         creep_max_increment=m.get("creep_max_increment", 0.05),
         platen_model=raw.get("platens", {}).get("model", "rigid"),
         anode_model=m.get("anode_model", "elastic"),
+        porous_layers=m.get("porous_layers", "elastic"),
     )
     if "anode_yield_strength" in m:
         if out.anode_model != "plastic":

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from fem.case.model import Case
 from fem.cellstack.settings import (
+    compaction_settings,
     electrochemistry_settings,
     holder_settings,
     inelastic_settings,
@@ -38,6 +39,7 @@ from fem.geometry.mesh import CellMesh
 from fem.interface.short_circuit import ShortCriterion, ShortPrediction
 from fem.interface.stations import InterfaceStations
 from fem.log import get_logger
+from fem.mechanics.compaction import attach_compaction
 from fem.mechanics.creep_setup import attach_creep
 from fem.mechanics.probes import InterfacePressure, LiThickness
 from fem.mechanics.stack import NewtonFailure, StackMechanics
@@ -82,6 +84,7 @@ class CellStack:
         self.holder = holder_settings(case)
         self.mech = StackMechanics(cm, stack_mechanics_settings(case), self.holder)
         self.creep = attach_creep(self.mech, inelastic_settings(case))
+        self.compaction = attach_compaction(self.mech, compaction_settings(case))
         self.echem = None
         hooks = {}
         if case.electrochemistry:

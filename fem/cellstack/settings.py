@@ -22,6 +22,8 @@ from fem.interface.contact_state import InterfaceParameters
 from fem.interface.parameters import DEFAULTS as INTERFACE_DEFAULTS
 from fem.interface.settings import InterfaceLayout
 from fem.materials.holder_cards import insulator_compliance, thermal_opening
+from fem.mechanics.compaction_law import CompactionLaw, HeckelHardening, HertzElasticity
+from fem.mechanics.compaction_paths import calibrate_intercept
 from fem.mechanics.creep_laws import creep_law_from_material
 from fem.mechanics.die_rim import RimSettings
 from fem.mechanics.holder import Holder
@@ -30,6 +32,8 @@ from fem.mechanics.settings import (
     AnodePlasticitySettings,
     AnodeSwelling,
     CathodeBreathing,
+    CompactionLayer,
+    CompactionSettings,
     CreepSettings,
     DieSettings,
     LayerMechanics,
@@ -228,6 +232,50 @@ def _anode_plasticity(case: Case, creeping: list[Layer]) -> AnodePlasticitySetti
         _shear_modulus(case, anodes[0]), case.mechanics.creep_max_increment)
 
 
+# ---------------------------------------------------------------------------- porous layers
+#: The roles of the pressed-powder layers (the Li_xSi anode is not modelled as one).
+POROUS_ROLES = ("separator", "cathode")
+
+
+def compaction_law(case: Case, layer: Layer) -> CompactionLaw:
+    """The compaction law of ``layer`` from its card, with the card's Heckel intercept."""
+    def v(key: str) -> float:
+        return case.card_value(layer, key, "mechanics.porous_layers = 'compaction'")
+
+    elasticity = HertzElasticity.from_unloading_modulus(
+        v("unloading_modulus"), v("pressing_pressure"), v("hertz_exponent"),
+        v("porous_poissons_ratio"))
+    return CompactionLaw(elasticity, HeckelHardening(v("heckel_yield_pressure"),
+                                                     v("heckel_intercept")),
+                         v("critical_state_slope"))
+
+
+def compaction_layer(case: Case, layer: Layer) -> CompactionLayer:
+    """``layer`` as pressed at its card's pressing pressure to its relative density (the
+    case's, else the card's: the build's measured state, from which its thickness is
+    computed); the Heckel intercept follows (fem.mechanics.compaction_paths)."""
+    law = compaction_law(case, layer)
+    pressure = case.card_value(layer, "pressing_pressure", "the pressed state")
+    try:
+        law = calibrate_intercept(law, pressure, layer.relative_density)
+    except ValueError as exc:
+        raise CaseError(f"{case.layer_key(layer)}.relative_density", layer.relative_density,
+                        f"must be a density that pressing the card '{layer.material}' at "
+                        f"{pressure / 1e6:.4g} MPa reaches: {exc}") from None
+    return CompactionLayer(layer.name, law, pressure, layer.relative_density,
+                           case.card_value(layer, "heckel_intercept", "the pressed state"))
+
+
+def compaction_settings(case: Case) -> CompactionSettings | None:
+    """The porous layers for :func:`fem.mechanics.compaction.attach_compaction` with
+    ``mechanics.porous_layers = "compaction"``, else None (elastic)."""
+    if case.mechanics.porous_layers != "compaction":
+        return None
+    layers = [la for la in case.cell.layers if la.role in POROUS_ROLES]
+    return CompactionSettings(tuple(compaction_layer(case, la) for la in layers),
+                              confined=case.cell.die_enabled)
+
+
 # ---------------------------------------------------------------------------- volume change
 def volume_change_settings(case: Case) -> VolumeChangeSettings:
     """The eigenstrain sources for :class:`fem.mechanics.volume_change.VolumeChange`."""
@@ -329,6 +377,7 @@ def check_settings(case: Case) -> None:
         return
     stack_mechanics_settings(case)
     inelastic_settings(case)
+    compaction_settings(case)
     volume_change_settings(case)
     if case.electrochemistry:
         electrochemistry_settings(case)

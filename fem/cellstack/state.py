@@ -1,8 +1,9 @@
 """The state of a cell stack after an accepted step, as plain data: what a checkpoint stores.
 
 ``cells``: arrays with one row per local cell of the stack mesh (owned and ghosts, local
-order): the fields of the mechanics and creep (their dofs in each cell's order), the creep
-law's internal variables, the electrochemistry's submesh fields (NaN rows off the submesh) and
+order): the fields of the mechanics and its stress updates, creep and compaction (their
+dofs in each cell's order), the updates' internal variables (``<name>__state``, e.g. the
+creep law's), the electrochemistry's submesh fields (NaN rows off the submesh) and
 the interface stations' state (NaN off the interfaces). ``nodes``: the geometry nodes (the
 updated-Lagrangian mesh moves). ``scalars``: JSON-able values (holder, platen, electrode
 strains, the electrochemistry's scalars and the Li_xSi profile).
@@ -31,10 +32,8 @@ class StackState:
 
 
 def _mechanics_functions(stack) -> dict[str, Any]:
-    funcs = dict(stack.mech.state_functions())
-    if stack.creep is not None:
-        funcs.update(stack.creep.state_functions())
-    return funcs
+    """The mechanics' fields, those of its stress updates (creep, compaction) included."""
+    return dict(stack.mech.state_functions())
 
 
 def capture(stack) -> StackState:
@@ -45,10 +44,10 @@ def capture(stack) -> StackState:
     out.nodes["x"] = stack.cm.mesh.geometry.x.copy()
     for name, f in _mechanics_functions(stack).items():
         out.cells[f"field__{name}"] = cell_values(f)
-    if stack.creep is not None:
-        rows = stack.creep.state_rows(n)
+    for update in stack.mech.stress_updates:
+        rows = update.state_rows(n)
         if rows is not None:
-            out.cells["creep__state"] = rows
+            out.cells[f"{update.name}__state"] = rows
     if stack.echem is not None:
         for name, f in stack.echem.state_functions().items():  # submesh fields, by parent cell
             sub_rows = cell_values(f)
@@ -80,8 +79,9 @@ def restore(stack, state: StackState) -> None:
     stack.cm.mesh.geometry.x[:] = state.nodes["x"]
     for name, f in _mechanics_functions(stack).items():
         set_cell_values(f, _rows(state, f"field__{name}", f"the field {name!r}"))
-    if stack.creep is not None and "creep__state" in state.cells:
-        stack.creep.set_state_rows(state.cells["creep__state"])
+    for update in stack.mech.stress_updates:
+        if f"{update.name}__state" in state.cells:
+            update.set_state_rows(state.cells[f"{update.name}__state"])
     if stack.echem is not None:
         for name, f in stack.echem.state_functions().items():
             rows = _rows(state, f"echem__{name}", f"the electrochemistry field {name!r}")

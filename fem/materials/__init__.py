@@ -55,6 +55,14 @@ PARAMETERS: dict[str, str] = {
     "findley_coefficient": "dimensionless",
     "findley_time": "time",
     "findley_exponent": "dimensionless",
+    # compaction of a pressed powder (fem.mechanics.compaction_law)
+    "heckel_yield_pressure": "pressure",
+    "heckel_intercept": "dimensionless",
+    "pressing_pressure": "pressure",
+    "unloading_modulus": "pressure",
+    "hertz_exponent": "dimensionless",
+    "critical_state_slope": "dimensionless",
+    "porous_poissons_ratio": "dimensionless",
 }
 
 #: The named (non-numeric) entries a card or case may set, and what they name.
@@ -70,7 +78,8 @@ _POSITIVE = {
     "creep_reference_stress", "creep_reference_temperature", "anand_rate_prefactor",
     "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",
     "ionic_conductivity", "specific_capacity", "li_partial_molar_volume", "solid_diffusivity",
-    "particle_radius", "exchange_current_density",
+    "particle_radius", "exchange_current_density", "heckel_yield_pressure", "pressing_pressure",
+    "unloading_modulus", "critical_state_slope",
 }
 _FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency",
              "active_volume_fraction"}
@@ -130,8 +139,12 @@ def check_parameter(material: str, key: str, value: object) -> float:
         raise CaseError(path, value, "must be > 0")
     if key in _FRACTION and not 0 < v <= 1:
         raise CaseError(path, value, "must be in (0, 1]")
-    if key == "poissons_ratio" and not -1 < v < 0.5:
+    if key in ("poissons_ratio", "porous_poissons_ratio") and not -1 < v < 0.5:
         raise CaseError(path, value, "must be in (-1, 0.5)")
+    if key == "hertz_exponent" and not 0 <= v < 1:
+        raise CaseError(path, value, "must be in [0, 1) (1/3: Hertz contacts, 0: linear)")
+    if key == "heckel_intercept" and not v >= 0:
+        raise CaseError(path, value, "must be >= 0 (the loose density is 1 - exp(-A))")
     return v
 
 

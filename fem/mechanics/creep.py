@@ -32,7 +32,10 @@ _Q_EPS2 = 1.0
 
 
 class CreepModel:
-    """Creep in the cells ``cells`` (a region of one material) with the local law ``law``."""
+    """Creep in the cells ``cells`` (a region of one material) with the local law ``law``: a
+    stress update of :class:`fem.mechanics.stack.StackMechanics` (``name`` keys its state)."""
+
+    name = "creep"
 
     def __init__(self, mech, cells: np.ndarray, law, shear_modulus: float,
                  max_increment: float = 0.05):

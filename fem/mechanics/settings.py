@@ -6,7 +6,9 @@ these (built from a case by :mod:`fem.cellstack.settings`), never the case itsel
 * :class:`CreepSettings` / :class:`AnodePlasticitySettings`: the inelastic region of the stack
   (:func:`fem.mechanics.creep_setup.attach_creep`);
 * :class:`VolumeChangeSettings`: the eigenstrain sources, Li plating, cathode breathing and
-  Li_xSi swelling (:class:`fem.mechanics.volume_change.VolumeChange`).
+  Li_xSi swelling (:class:`fem.mechanics.volume_change.VolumeChange`);
+* :class:`CompactionSettings`: the porous (pressed-powder) layers with their compaction law
+  (:func:`fem.mechanics.compaction.attach_compaction`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from fem.mechanics.compaction_law import CompactionLaw
 from fem.mechanics.creep_laws import CreepLaw, OverstressPlasticity
 from fem.mechanics.die_rim import RimSettings
 
@@ -223,3 +226,28 @@ class VolumeChangeSettings:
     anode: AnodeSwelling | None = None
     thermal: tuple[ThermalLayer, ...] = ()
     reference_temperature: float = 298.15
+
+
+# ---------------------------------------------------------------------------- porous layers
+@dataclass(frozen=True)
+class CompactionLayer:
+    """A pressed-powder layer: its compaction law (fem.mechanics.compaction_law) with the
+    Heckel intercept set so that pressing at ``pressing_pressure`` (Pa) gives the layer's
+    ``relative_density`` (fem.mechanics.compaction_paths.calibrate_intercept), and the card's
+    own intercept for the record."""
+
+    name: str
+    law: CompactionLaw
+    pressing_pressure: float
+    relative_density: float
+    card_intercept: float
+
+
+@dataclass(frozen=True)
+class CompactionSettings:
+    """The porous layers of ``mechanics.porous_layers = "compaction"``. ``confined``: pressed in
+    the stack's die, which keeps the radial stress left by the pressing (else the layer starts
+    stress-free, released from the die it was pressed in)."""
+
+    layers: tuple[CompactionLayer, ...]
+    confined: bool = True

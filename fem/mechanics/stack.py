@@ -73,9 +73,13 @@ class StackMechanics:
     """The stack's mechanical problem (see the module docstring) on the mesh ``cm`` with the
     settings ``settings`` and the holder equation ``holder``.
 
-    ``creep``: the optional inelastic model (:class:`fem.mechanics.creep.CreepModel`), set
-    through :meth:`add_creep` before the first solve
-    (:func:`fem.mechanics.creep_setup.attach_creep`).
+    ``stress_updates``: the local stress updates (MOOSE style), each attached before the first
+    solve through :meth:`add_stress_update`, which replaces the stress by
+    ``update.stress(sigma, mu)``; each has ``update(mech)`` (the local solution at the current
+    iterate, before every assembly), ``commit(mech)``, ``state_functions()``,
+    ``state_rows(n)`` / ``set_state_rows(rows)`` and ``output_expressions()``, and a ``name``.
+    ``creep``: the creep model among them (:class:`fem.mechanics.creep.CreepModel`, through
+    :meth:`add_creep`; :func:`fem.mechanics.creep_setup.attach_creep`).
     """
 
     def __init__(self, cm: CellMesh, settings: StackMechanicsSettings, holder: Holder):
@@ -119,6 +123,7 @@ class StackMechanics:
         self.sigma_trial = self.sigma_n + elastic_stress(self.deps - self.deigen, self.mu, self.lmbda)
         self.sigma = self.sigma_trial
         self.creep = None
+        self.stress_updates: list = []
         self.P_load = dolfinx.fem.Constant(msh, 0.0)  # uniform-pressure platen only
         self.friction = None  # Coulomb friction at rigid faces (fem.mechanics.friction)
         # the Li rims at the die bore with their outflow law (fem.mechanics.rim_outflow)
@@ -126,10 +131,15 @@ class StackMechanics:
         self._compiled = False
 
     # ------------------------------------------------------------------ set-up
+    def add_stress_update(self, update) -> None:
+        """Attach a local stress update (before the first solve): sigma <- update.stress(sigma, mu)."""
+        self.stress_updates.append(update)
+        self.sigma = update.stress(self.sigma, self.mu)
+
     def add_creep(self, creep) -> None:
         """Attach the creep model (must be called before the first solve)."""
         self.creep = creep
-        self.sigma = creep.stress(self.sigma_trial, self.mu)
+        self.add_stress_update(creep)
 
     def _compile(self) -> None:
         v = ufl.TestFunction(self.V)
@@ -260,8 +270,8 @@ class StackMechanics:
         return self.X, self.U + self._mean_top(self.mean_form_du)
 
     def _update_local(self) -> None:
-        if self.creep is not None:
-            self.creep.update(self)
+        for update in self.stress_updates:
+            update.update(self)
 
     def solve(self, rtol: float, atol: float, max_it: int) -> NewtonResult:
         """Newton-bordering solve of one time step; raises :class:`NewtonFailure`."""
@@ -365,8 +375,8 @@ class StackMechanics:
         self._update_local()
         self.sigma_n.interpolate(self.sigma_expr)
         self.sigma_n.x.scatter_forward()
-        if self.creep is not None:
-            self.creep.commit(self)
+        for update in self.stress_updates:
+            update.commit(self)
         if self.friction is not None:
             self.friction.commit()
         self.eigen_total.x.array[:] += self.deigen.x.array
@@ -415,6 +425,8 @@ class StackMechanics:
                "eigen_total": self.eigen_total}
         if self.friction is not None:
             out.update(self.friction.state_functions())
+        for update in self.stress_updates:
+            out.update(update.state_functions())
         return out
 
     def state_scalars(self) -> dict[str, float | None]:
@@ -439,6 +451,6 @@ class StackMechanics:
         s = self.sigma_n
         out = {"von_mises": von_mises(s), "stress_zz": s[self.iz, self.iz],
                "pressure_hydrostatic": -ufl.tr(s) / 3.0}
-        if self.creep is not None:
-            out.update(self.creep.output_expressions())
+        for update in self.stress_updates:
+            out.update(update.output_expressions())
         return out
