@@ -57,10 +57,12 @@ def cmd_check(args) -> int:
     import tomli_w
 
     from fem._dolfinx import MPI
+    from fem.cellstack.settings import check_settings
     from fem.output.summary import _toml_safe
     from fem.run.cost import estimate
 
     case = _load(args)
+    check_settings(case)  # what `run` checks before any mesh: cards, PETSc options, voltages
     _print(f"# {case.name}: valid. Resolved values in SI.")
     est = estimate(case, MPI.COMM_WORLD.size)
     for line in est.lines():
