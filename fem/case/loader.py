@@ -152,6 +152,8 @@ def _explain(err: jsonschema.ValidationError) -> CaseError:
             dim = spec["quantity"]["dimension"]
             return CaseError(key, err.instance, f"expected a {dim.replace('_', ' ')} with units, "
                              f"e.g. {EXAMPLES[dim]} (a string: the number and its unit)")
+        if "units_hint" in spec:
+            return CaseError(key, err.instance, f"expected {spec['units_hint']}")
         return CaseError(key, err.instance, f"expected type {err.validator_value}")
     return CaseError(key, err.instance, _BOUND_MESSAGES.get(err.validator, _other)(err, spec))
 

@@ -31,8 +31,8 @@ _LAYER_RADIUS = _r(
     10e-6, 0.5, (1e-3, 50e-3),
     "pellet cells have 6-13 mm bores (10 mm in " + _REF + "park2025); stacked pouch formats "
     "reach a few cm",
-    "a stack narrower than 10 um is not a cell (use a [patch] for the micro scale); wider "
-    "than 1 m no press holds it", _MM)
+    "a stack narrower than 10 um is not a cell (use a [patch] for the micro scale); a die "
+    "bore wider than 1 m is not a lab cell", _MM)
 _FRICTION = _r(
     0.0, 10.0, (0.0, 1.0),
     "dry friction of metals, ceramics and polymers: 0.1-0.8 (" + _REF + "johnson1985)",

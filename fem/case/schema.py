@@ -185,6 +185,8 @@ SCHEMA: dict[str, Any] = _obj(
                 "pressure": Q("pressure", "initial / constant stack pressure", "holder.pressure"),
                 "frame_stiffness": {
                     "type": "string", "range": "holder.frame_stiffness",
+                    "units_hint": 'a stiffness with units, e.g. "1.6e8 N/m" or "2 MPa/um", or '
+                                  '"inf" for a rigid frame',
                     "description": "holder frame stiffness in series with the stack, "
                                    "N/m or MPa/um ('inf' for a rigid frame)",
                 },
