@@ -120,7 +120,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_holder(args) -> int:
-    """Size a spring holder for the case (lab-data.md 1; physics.md 5.2, 5.3)."""
+    """Size a spring holder for the case (docs/lab-study.md#cell-build;
+    docs/references.md#derived-spring-holder, #derived-fixed-gap-compliance)."""
     from fem.cellstack.settings import holder_sizing_inputs
     from fem.mechanics.holder_sizing import format_report, size_spring_holder
 

@@ -40,6 +40,8 @@ DIMENSIONS: dict[str, str] = {
     "strain_rate": "1 / [time]",
     "area": "[length] ** 2",
     "diffusivity": "[length] ** 2 / [time]",
+    "thermal_expansion": "1 / [temperature]",
+    "compliance": "[time] ** 2 / [mass]",  # m/N
     "dimensionless": "",
 }
 
@@ -65,6 +67,8 @@ EXAMPLES: dict[str, str] = {
     "strain_rate": '"7.73e-3 1/s"',
     "area": '"0.785 cm^2"',
     "diffusivity": '"1e-14 m^2/s"',
+    "thermal_expansion": '"46e-6 1/K"',
+    "compliance": '"7.5e-8 m/N"',
     "dimensionless": '"0.38"',
 }
 
@@ -175,6 +179,8 @@ def format_si(value: float, dimension: str) -> str:
         "strain_rate": "1/s",
         "area": "m^2",
         "diffusivity": "m^2/s",
+        "thermal_expansion": "1/K",
+        "compliance": "m/N",
         "dimensionless": "",
     }[dimension]
     return f"{value:.10g} {unit}".strip()

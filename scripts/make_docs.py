@@ -55,7 +55,7 @@ SI_UNITS: dict[str, str] = {
     "areal_capacity": "C/m^2", "specific_capacity": "C/kg", "voltage": "V", "stiffness": "N/m",
     "areal_stiffness": "Pa/m", "force": "N", "conductivity": "S/m", "energy_per_mol": "J/mol",
     "molar_volume": "m^3/mol", "molar_mass": "kg/mol", "strain_rate": "1/s", "area": "m^2",
-    "diffusivity": "m^2/s",
+    "diffusivity": "m^2/s", "thermal_expansion": "1/K", "compliance": "m/N",
     "dimensionless": "",
 }
 

@@ -11,7 +11,7 @@ figures show exactly what CI checks:
 * creep_asperity.png: creep-driven contact growth of one asperity
   (tests/test_contact_creep_asperity.py), log f against log t with the t^(1/(n+1)) slope;
 * spreading.png: constriction resistance of a periodic spot array (tests/test_contact_spreading.py)
-  against the closed form of physics.md 3.5;
+  against the closed form of docs/references.md#derived-constriction;
 * ec_mms.png: L2 errors of the two-potential porous-electrode solver against the manufactured
   solution, P1 and P2 (tests/test_electrochemistry_mms.py);
 * ec_disk.png: primary current distribution on a disk electrode (Newman 1966,

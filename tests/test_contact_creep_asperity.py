@@ -9,7 +9,8 @@ contact to 1e-4 h at every step.
 Expected exponent (fem.contact.creep_contact, self-similar creep indentation after Hill 1992 and
 Bower et al. 1993): at small contact fraction the crest is a parabola, so f = 2a/lambda grows as
 t^(1/(n+1)) = t^0.25 (the 2D analogue of a ~ t^(1/(2n+1)) for a sphere), not as the t^(1/n) of
-the wedge/cone-like reduced model of physics.md 2.3 (0.333 here). Measured late-time slope
+the wedge/cone-like reduced model of docs/references.md#derived-creep-contact-growth
+(0.333 here). Measured late-time slope
 d ln f / d ln t (least squares over 30 s <= t <= 1780 s, f = 0.052 ... 0.139): 0.244, i.e. -2.5 %;
 asserted within 15 %.
 """

@@ -1,4 +1,5 @@
-"""Verification of the spreading (constriction) resistance solver against physics.md 3.5.
+"""Verification of the spreading (constriction) resistance solver against the closed forms of
+docs/references.md#derived-constriction.
 
 Equipotential circular spots (phi = 1), insulating rest of the face, grounded far boundary,
 axisymmetric P2 with elements of a/500 at the spot edge (fem.contact.spreading):
@@ -23,7 +24,7 @@ A = 10e-6
 
 def test_single_spot_holm():
     s = sp.single_spot(MPI.COMM_WORLD, KAPPA, A)
-    assert s.holm == pytest.approx(1.25e5)  # physics.md 3.5 example: a = 10 um, kappa = 0.2 S/m
+    assert s.holm == pytest.approx(1.25e5)  # references.md#derived-constriction: a = 10 um, kappa = 0.2 S/m
     assert s.resistance_half_space == pytest.approx(s.holm, rel=0.05)
     assert s.resistance_half_space == pytest.approx(s.holm, rel=2e-3)  # measured 2.4e-4
     # the truncation correction is real: the grounded hemisphere lowers R by 1/(2 pi kappa L)
@@ -37,7 +38,8 @@ def test_spot_array_constriction(f):
     assert r.area_resistance == pytest.approx(r.closed_form, rel=0.05)
 
 
-def test_spot_array_examples_of_physics_md():
-    # physics.md 3.5: kappa = 0.2 S/m, a = 5 um: f = 0.5 -> 0.06 ohm cm^2, f = 0.05 -> 2.7 ohm cm^2
+def test_spot_array_examples_of_references():
+    # docs/references.md#derived-constriction: kappa = 0.2 S/m, a = 5 um:
+    # f = 0.5 -> 0.06 ohm cm^2, f = 0.05 -> 2.7 ohm cm^2
     assert sp.array_constriction_resistance(0.2, 5e-6, 0.5) * 1e4 == pytest.approx(0.06, rel=0.05)
     assert sp.array_constriction_resistance(0.2, 5e-6, 0.05) * 1e4 == pytest.approx(2.7, rel=0.05)

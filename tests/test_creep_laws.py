@@ -1,5 +1,6 @@
 """Local creep integrators (fem.mechanics.creep_laws): residuals, consistent tangent, Masias rate,
-Narayan-Anand steady state and backward-Euler convergence (physics.md 1.3, 1.4)."""
+Narayan-Anand steady state and backward-Euler convergence
+(docs/references.md#derived-norton-fit, #anand2019, #derived-anand-steady-state)."""
 
 import math
 
@@ -16,7 +17,7 @@ from fem.mechanics.creep_laws import (
     creep_law_from_material,
 )
 
-G_LI = 7.82e9 / (2 * (1 + 0.38))  # Pa, Li shear modulus (physics.md 1.1)
+G_LI = 7.82e9 / (2 * (1 + 0.38))  # Pa, Li shear modulus (docs/references.md#masias2019)
 SEQ_GRID = np.concatenate([[0.0], np.logspace(-2, 9, 111)])  # Pa, 0 and 1e-2 .. 1e9
 DT_GRID = np.logspace(-6, 6, 13)  # s
 
@@ -122,8 +123,8 @@ def test_beta_through_state_matters(anand):
 
 
 def test_norton_rate_at_masias_point_and_arrhenius(norton):
-    """li card: 7.73e-3 1/s at 1 MPa and 299.15 K (physics.md 1.3a, 1.4); the temperature ratio
-    is exp(-Q/R (1/T1 - 1/T2))."""
+    """li card: 7.73e-3 1/s at 1 MPa and 299.15 K (docs/references.md#derived-norton-fit); the
+    temperature ratio is exp(-Q/R (1/T1 - 1/T2))."""
     assert norton.n == pytest.approx(6.56) and norton.Q == pytest.approx(37e3)
     assert norton.rate(np.array([1e6]), None, 299.15)[0] == pytest.approx(7.73e-3, rel=1e-12)
     assert norton.rate(np.array([0.4e6]), None, 299.15)[0] == pytest.approx(
@@ -172,7 +173,8 @@ def test_anand_wide_grid_is_finite_and_consistent(anand):
 
 def test_anand_steady_state_reproduces_closed_form(anand):
     """Constant-stress creep (G = 0: stress-controlled local update) with many growing steps:
-    S -> S* and the late-time rate -> nu0 exp(-Q/RT) (seq/S_tilde)^(1/(m+n_s)) (physics.md 1.3b),
+    S -> S* and the late-time rate -> nu0 exp(-Q/RT) (seq/S_tilde)^(1/(m+n_s))
+    (docs/references.md#derived-anand-steady-state),
     while the initial rate (S = S0) is far from it."""
     T = 313.15
     seq = np.array([0.5e6, 1e6, 2e6])
@@ -185,7 +187,7 @@ def test_anand_steady_state_reproduces_closed_form(anand):
     np.testing.assert_allclose(rates[-1], closed, rtol=1e-2)
     assert np.all(np.abs(rates[0] / closed - 1) > 0.5)
     assert closed[1] == pytest.approx(anand.nu(T) * (1e6 / 2e6) ** 5, rel=1e-12)
-    # at 298 K, nu0 exp(-Q/RT) = 1.40e-2 1/s (physics.md 1.3b)
+    # at 298 K, nu0 exp(-Q/RT) = 1.40e-2 1/s (docs/references.md#derived-anand-steady-state)
     assert anand.nu(298.0) == pytest.approx(1.40e-2, rel=1e-2)
 
 

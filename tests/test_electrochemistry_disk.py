@@ -1,4 +1,5 @@
-"""Primary current distribution to a disk electrode (issue 5, check 3; physics.md 3.5).
+"""Primary current distribution to a disk electrode (issue 5, check 3;
+docs/references.md#derived-constriction).
 
 An equipotential disk of radius a on the insulating bottom plane of an axisymmetric electrolyte
 (Newman, J. Electrochem. Soc. 113 (1966) 501): spreading resistance R = 1/(4 kappa a) in a

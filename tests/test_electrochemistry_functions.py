@@ -10,8 +10,8 @@ from fem.electrochemistry import conductivity, kinetics, ocv
 from fem.electrochemistry.parameters import DEFAULTS
 
 
-def test_charge_transfer_resistance_matches_physics_md_and_bv_slope():
-    # physics.md 3.3: i0 = 1 mA/cm^2 -> R_ct = 25.7 Ohm cm^2
+def test_charge_transfer_resistance_matches_derived_value_and_bv_slope():
+    # docs/references.md#derived-charge-transfer-resistance: i0 = 1 mA/cm^2 -> R_ct = 25.7 Ohm cm^2
     assert kinetics.charge_transfer_resistance(10.0, T_REF) * 1e4 == pytest.approx(25.69, abs=0.01)
     for aa, ac in ((0.5, 0.5), (0.7, 0.3)):
         h = 1e-7
@@ -33,7 +33,8 @@ def test_mechanical_shift_is_minus_0135_mv_per_mpa():
 
 def test_arrhenius_and_bruggeman():
     ea = DEFAULTS["lpscl_ionic_activation_energy"].value
-    assert conductivity.arrhenius(0.2, ea, 333.15) / 0.2 == pytest.approx(4.4, abs=0.1)  # physics.md 3.1
+    # docs/references.md#derived-lpscl-conductivity: 4.4x from 25 to 60 degC
+    assert conductivity.arrhenius(0.2, ea, 333.15) / 0.2 == pytest.approx(4.4, abs=0.1)
     assert conductivity.arrhenius(0.2, ea, T_REF) == pytest.approx(0.2, rel=1e-14)
     assert conductivity.effective_conductivity(1.0, 0.36) == pytest.approx(0.36**1.5, rel=1e-14)
     assert conductivity.effective_conductivity(1.0, 0.4, 4.3) == pytest.approx(0.4 / 4.3, rel=1e-14)

@@ -87,7 +87,7 @@ def porous_polarisation(i: float, L: float, kappa: float, sigma: float, a: float
 @pytest.mark.parametrize("model", ["linear", "butler_volmer"])
 def test_separator_with_counter_electrode(kind, model):
     msh, ct, ft, area = stack_mesh(kind, 16)
-    li = Kinetics(50.0, model=model)             # A/m^2 (physics.md 3.3 recommendation)
+    li = Kinetics(50.0, model=model)             # A/m^2 (docs/references.md#derived-exchange-current)
     ctr = Kinetics(10.0, alpha_a=0.6, alpha_c=0.4, model=model)
     solver = ChargeConservation(
         msh, ct, ft, {"separator": SEP, "li_interface": LI, "counter": TOP}, kappa_separator=KAPPA,
@@ -103,7 +103,7 @@ def test_separator_with_counter_electrode(kind, model):
 
 
 def test_porous_cathode_newman_tobias():
-    kappa_eff, sigma_eff = 0.017, 0.056   # S/m, Minnmann 2021 composite (physics.md 3.1)
+    kappa_eff, sigma_eff = 0.017, 0.056   # S/m, Minnmann 2021 composite (references.md#minnmann2021)
     a = 4.0e5                              # 1/m, 3 eps/r for eps = 0.34, r = 2.5 um
     cat_kin = Kinetics(1.0, model="linear")
     li = Kinetics(50.0, model="linear")

@@ -7,8 +7,8 @@
     |T| = mu N and T opposes the slip, and sticks inside with |T| < mu N.
     Die-wall friction against Janssen's closed form for a confined column with the wall friction
     fully mobilised: p_bottom / p_top = exp(-2 mu K H / R), K = nu / (1 - nu).
-(c) physics.md 1.5: the creep thinning of a thin Li foil (h/R = 0.02) under constant pressure
-    differs by orders of magnitude between frictionless and high-friction platens.
+(c) docs/references.md#derived-squeeze-film: the creep thinning of a thin Li foil (h/R = 0.02)
+    under constant pressure differs by orders of magnitude between frictionless and high-friction platens.
 """
 
 import copy
@@ -202,7 +202,7 @@ def _foil_thinning(contact: str, mu: float | None, p: float = 1e6, t_end: float 
 
 
 def test_thin_li_foil_creep_depends_on_platen_friction():
-    """physics.md 1.5: 100 um Li foil, R = 5 mm, 1 MPa for 10 s (Norton, 25 degC)."""
+    """docs/references.md#derived-squeeze-film: 100 um Li foil, R = 5 mm, 1 MPa for 10 s (Norton, 25 degC)."""
     case, free, it_free = _foil_thinning("frictionless", None)
     _, sticky, it_sticky = _foil_thinning("coulomb", 1.0)
     li = case.materials["li"]

@@ -1,5 +1,7 @@
 """Spring-holder sizing (fem.mechanics.holder_sizing, ``assb-fem holder``): the lab's hand sizing
-(lab-data.md 1), the plating growth and pressure swing (physics.md 4.1, 5.2, 5.3) and the inverse."""
+(docs/lab-study.md#cell-build), the plating growth and pressure swing
+(docs/references.md#derived-li-thickness-per-capacity, #derived-fixed-gap-compliance,
+#derived-spring-holder) and the inverse."""
 
 import math
 
@@ -41,8 +43,9 @@ def spring_case(base_case):
 
 
 def test_lab_hand_sizing_numbers():
-    """lab-data.md 1: 5 MPa on 0.785 cm^2 = 392.5 N = 88.2 lbf in all, 29.4 lbf per spring, reached
-    at 5.35 mm of spring compression (5.5 lb/mm springs, 53 lb maximum each)."""
+    """docs/lab-study.md#cell-build, docs/references.md#derived-spring-holder: 5 MPa on 0.785 cm^2
+    = 392.5 N = 88.2 lbf in all, 29.4 lbf per spring, reached at 5.35 mm of spring compression
+    (5.5 lb/mm springs, 53 lb maximum each)."""
     sz = SpringHolderSizing(target_pressure=5e6, area=0.785e-4, spring_count=3,
                             spring_rate=5.5 * LBF / MM, spring_max_load=53 * LBF)
     assert sz.total_force == pytest.approx(392.5, rel=1e-12)
@@ -75,15 +78,17 @@ def test_sizing_from_a_spring_case(spring_case):
 
 
 def test_plating_growth_from_molar_volume():
-    """4.85 um per mAh/cm^2 from V_Li = 13.0 cm^3/mol and F (physics.md 0 #10, 4.1)."""
+    """4.85 um per mAh/cm^2 from V_Li = 13.0 cm^3/mol and F
+    (docs/references.md#derived-li-thickness-per-capacity)."""
     assert plating_growth(MAH_CM2) == pytest.approx(4.85e-6, abs=0.005e-6)
     assert plating_growth(0.3 * MAH_CM2) == pytest.approx(1.45e-6, abs=0.01e-6)  # Singh 2022
     assert plating_growth(MAH_CM2, 2 * 13e-6) == pytest.approx(2 * plating_growth(MAH_CM2))
 
 
 def test_pressure_swing_formula(spring_case):
-    """dp = k delta / A with 1/k = 1/(n k_s) + 1/k_frame (physics.md 5.2, 5.3)."""
-    assert pressure_swing(5e-6, 1e5, 1e-4) == pytest.approx(5e3, rel=1e-12)  # physics.md 5.3
+    """dp = k delta / A with 1/k = 1/(n k_s) + 1/k_frame (docs/references.md#derived-fixed-gap-compliance,
+    #derived-spring-holder)."""
+    assert pressure_swing(5e-6, 1e5, 1e-4) == pytest.approx(5e3, rel=1e-12)  # derived-spring-holder
     sz = size_from_case(spring_case)
     k_s, kf, A = 5.5 * LBF / MM, 1.6e8, math.pi * 25e-6
     k = 1 / (1 / (3 * k_s) + 1 / kf)

@@ -38,7 +38,8 @@ SI = {"length": "m", "pressure": "Pa", "time": "s", "temperature": "K", "mass": 
       "areal_mass": "kg/m^2", "density": "kg/m^3", "current_density": "A/m^2",
       "specific_capacity": "C/kg", "stiffness": "N/m", "force": "N", "conductivity": "S/m",
       "energy_per_mol": "J/mol", "molar_volume": "m^3/mol", "molar_mass": "kg/mol",
-      "strain_rate": "1/s", "diffusivity": "m^2/s", "dimensionless": ""}
+      "strain_rate": "1/s", "diffusivity": "m^2/s", "thermal_expansion": "1/K",
+      "dimensionless": ""}
 
 
 def _spec(key: str) -> dict:

@@ -29,8 +29,8 @@ def _params(**kw) -> InterfaceParameters:
 @pytest.mark.parametrize("dt", [1.0, 10.0])
 def test_contact_growth_matches_the_closed_form(dt):
     """No current, no diffusion: d(f^n)/dt = 2 n eps_c(p/c) gives
-    f(t) = [f0^n + 2 n eps_c t]^(1/n) (physics.md 2.3 item 2). Backward Euler in f: first-order
-    error, asserted below 1 % at dt = 10 s and falling with dt."""
+    f(t) = [f0^n + 2 n eps_c t]^(1/n) (docs/references.md#derived-creep-contact-growth). Backward
+    Euler in f: first-order error, asserted below 1 % at dt = 10 s and falling with dt."""
     pr = _params(li_self_diffusivity=1e-30)
     st = ContactState(pr, 3)
     p = np.array([15e6, 20e6, 25e6])

@@ -23,7 +23,7 @@ def test_hold_points_follow_the_start_of_the_hold():
 
 def test_end_of_first_charge_and_unknown_case():
     (t, p, label), = lab_points("ncm811_li_fixed_gap", _hist())
-    assert t == pytest.approx(95000.0) and p == 6.96 and "lab-data.md 3" in label
+    assert t == pytest.approx(95000.0) and p == 6.96 and "lab study, full cell" in label
     assert lab_points("not_a_validation_case", _hist()) == []
 
 

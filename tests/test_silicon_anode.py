@@ -6,7 +6,7 @@
 2. Li is conserved through charge, rest and discharge with the card's x-dependent D: the mean
    x equals x0 + q / (F c_Si L) to 1e-10.
 3. With the card's D (rising with the lithiation reached), a charge at 0.4 mA/cm^2 leaves the
-   current-collector side at x0 (the front of lab-data.md 4), the front moves away from the
+   current-collector side at x0 (the front of docs/lab-study.md#silicon-cells), the front moves away from the
    separator and is sharp (x back at x0 within twice its half-rise depth).
 4. The electronic resistance of a uniform layer is L / sigma(x) (round-off); and through a
    coupled cell solve, the Si cell voltage moves by exactly i R_e when R_e changes.
@@ -93,7 +93,7 @@ def test_electronic_resistance_of_a_uniform_layer():
         a = anode(x0=x0)
         sigma = float(log_interp(x0, *S_TABLE))
         assert a.electronic_resistance() == pytest.approx(L / sigma, rel=1e-12)
-    assert float(log_interp(0.0, *S_TABLE)) == pytest.approx(1e-2)  # 1e-4 S/cm, lab-data.md 4
+    assert float(log_interp(0.0, *S_TABLE)) == pytest.approx(1e-2)  # 1e-4 S/cm, lab-study.md#silicon-cells
     assert float(log_interp(2.0, *S_TABLE)) == pytest.approx(1e3)  # 10 S/cm
 
 

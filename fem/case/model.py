@@ -11,6 +11,7 @@ from typing import Any
 
 from fem.errors import CaseError, CaseWarning  # noqa: F401 (CaseWarning: re-exported)
 from fem.materials import Material
+from fem.materials.holder_cards import HolderCard
 from fem.protocol.steps import ProtocolEntry
 
 
@@ -126,6 +127,9 @@ class HolderSettings:
     spring_count: int = 0
     spring_rate: float = 0.0
     spring_max_load: float = 0.0
+    #: the holder card (fem/materials/holders), when the case names one: the frame's parts,
+    #: the die and the springs; frame_stiffness is then its elastic frame
+    card: HolderCard | None = None
 
     @property
     def stiffness(self) -> float:
@@ -246,6 +250,15 @@ class Case:
         xs, ys, _ = mat.tables[name]
         return xs, ys
 
+    def _holder_dict(self) -> dict[str, Any]:
+        h = {k: v for k, v in asdict(self.holder).items() if k != "card"}
+        h["series_stiffness"] = self.holder.stiffness
+        card = self.holder.card
+        if card is not None:
+            h["card"] = {"name": card.name, **{k: {"value": v, "source": card.sources[k]}
+                                               for k, v in card.values.items()}}
+        return h
+
     def resolved_dict(self) -> dict[str, Any]:
         """Everything that was run, in SI, for case.resolved.toml and ``assb-fem check``."""
         d = {
@@ -257,7 +270,7 @@ class Case:
             "cell": {k: v for k, v in asdict(self.cell).items() if k != "layers"},
             "layers": [asdict(layer) for layer in self.cell.layers],
             "mesh": asdict(self.mesh),
-            "holder": {**asdict(self.holder), "series_stiffness": self.holder.stiffness},
+            "holder": self._holder_dict(),
             "platen_contact": self.platen_contact,
             **({"platen_friction_coefficient": self.platen_friction}
                if self.platen_contact == "coulomb" else {}),

@@ -29,7 +29,7 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
     cell, materials = resolve_cell(raw, raw.get("materials", {}))
     patch = resolve_patch(raw, cell, source)
     mesh = resolve_mesh(raw, cell, patch)
-    holder = resolve_holder(raw)
+    holder = resolve_holder(raw, cell.height)
     protocol = parse_protocol(raw["protocol"])
     temperature = to_si(raw.get("conditions", {}).get("temperature", "25 degC"), "temperature",
                         "conditions.temperature")

@@ -183,6 +183,14 @@ SCHEMA: dict[str, Any] = _obj(
             {
                 "type": {"enum": ["fixed_gap", "spring", "constant_pressure"]},
                 "pressure": Q("pressure", "initial / constant stack pressure", "holder.pressure"),
+                "card": {"type": "string",
+                         "description": "a holder card (fem/materials/holders): the frame's parts "
+                                        "in series with the stack, the die and the springs, "
+                                        "each with its source; instead of frame_stiffness"},
+                "card_values": {"type": "object",
+                                "additionalProperties": {"type": ["string", "number"]},
+                                "description": "overrides of the holder card's values, e.g. "
+                                               "die_clearance = \"30 um\""},
                 "frame_stiffness": {
                     "type": "string", "range": "holder.frame_stiffness",
                     "units_hint": 'a stiffness with units, e.g. "1.6e8 N/m" or "2 MPa/um", or '
@@ -217,13 +225,14 @@ SCHEMA: dict[str, Any] = _obj(
                 "large_deformation": {"type": "boolean",
                                       "description": "updated-Lagrangian mesh motion"},
                 "creep_law": {"enum": ["norton", "narayan_anand", "none"],
-                              "description": "Li creep law (physics.md 1.3-1.4)"},
+                              "description": "Li creep law (docs/references.md#derived-norton-fit, "
+                                             "#anand2019)"},
                 "creep_max_increment": N("number", "largest equivalent creep strain increment per step "
                                          "before dt is cut", "mechanics.creep_max_increment"),
                 "anode_model": {"enum": ["elastic", "plastic"],
                                 "description": "Li_xSi anode layer: elastic (default) or J2 "
                                                "plastic flow at the yield strength "
-                                               "(physics.md 4.3)"},
+                                               "(docs/references.md#lixsi-background)"},
                 "anode_yield_strength": Q("pressure", "plastic anode: constant yield strength "
                                           "(default: the anode card's yield_strength_vs_"
                                           "lithiation table at the current x)",

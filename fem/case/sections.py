@@ -20,6 +20,7 @@ from fem.case.patch import patch_sizes
 from fem.case.ranges import RANGES
 from fem.case.schema import SCHEMA
 from fem.errors import CaseError
+from fem.materials.holder_cards import HolderCard, frame_compliance, load_holder_card
 from fem.units import to_si
 
 
@@ -57,8 +58,33 @@ def resolve_mesh(raw: dict, cell: Cell, patch: PatchSettings | None) -> MeshSett
     return mesh
 
 
-def resolve_holder(raw: dict) -> HolderSettings:
-    h = raw["holder"]
+def _holder_card(h: dict, stack_height: float) -> tuple[HolderCard | None, float | None]:
+    """The case's holder card and its frame's elastic stiffness (N/m), or (None, None)."""
+    if "card" not in h:
+        if "card_values" in h:
+            raise CaseError("holder.card_values", h["card_values"], "needs holder.card")
+        return None, None
+    if "frame_stiffness" in h:
+        raise CaseError("holder.frame_stiffness", h["frame_stiffness"],
+                        f"give either holder.card ('{h['card']}': the frame's parts) or "
+                        "holder.frame_stiffness, not both")
+    card = load_holder_card(h["card"], h.get("card_values"))
+    return card, 1.0 / frame_compliance(card, stack_height)
+
+
+def _card_springs(h: dict, card: HolderCard | None) -> dict:
+    """The spring keys of a spring holder: the case's, else its holder card's."""
+    out = {k: h[k] for k in ("spring_count", "spring_rate", "spring_max_load") if k in h}
+    if card is not None and h["type"] == "spring":
+        out.setdefault("spring_count", int(card["spring_count"]))
+        out.setdefault("spring_rate", f"{card['spring_rate']} N/m")
+        out.setdefault("spring_max_load", f"{card['spring_max_load']} N")
+    return out
+
+
+def resolve_holder(raw: dict, stack_height: float = 0.0) -> HolderSettings:
+    card, card_stiffness = _holder_card(raw["holder"], stack_height)
+    h = {**raw["holder"], **_card_springs(raw["holder"], card)}
     t = h["type"]
     p = to_si(h.get("pressure", "5 MPa"), "pressure", "holder.pressure")
     fs = h.get("frame_stiffness", "inf")
@@ -77,7 +103,9 @@ def resolve_holder(raw: dict) -> HolderSettings:
                 raise CaseError("holder.frame_stiffness", fs,
                                 'expected a stiffness, e.g. "1.6e8 N/m", "2 MPa/um" or "inf"') from None
         RANGES["holder.frame_stiffness"].check(kf, "holder.frame_stiffness", fs)
-    hs = HolderSettings(t, p, kf)
+    if card_stiffness is not None:
+        kf = card_stiffness
+    hs = HolderSettings(t, p, kf, card=card)
     spring_keys = ("spring_count", "spring_rate", "spring_max_load")
     if t == "spring":
         for k in ("spring_count", "spring_rate"):
@@ -98,8 +126,9 @@ def resolve_holder(raw: dict) -> HolderSettings:
         for k in spring_keys:
             if k in h:
                 raise CaseError(f"holder.{k}", h[k], f"only allowed for type = 'spring', not '{t}'")
-    if t == "constant_pressure" and "frame_stiffness" in h:
-        raise CaseError("holder.frame_stiffness", fs, "not used by a constant_pressure holder")
+    if t == "constant_pressure" and ("frame_stiffness" in h or card is not None):
+        raise CaseError("holder.frame_stiffness" if card is None else "holder.card",
+                        fs if card is None else h["card"], "not used by a constant_pressure holder")
     return hs
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fem.case.model import Case
 from fem.cellstack.settings import (
     electrochemistry_settings,
+    holder_settings,
     inelastic_settings,
     interface_layout,
     interface_parameters,
@@ -38,7 +39,6 @@ from fem.interface.short_circuit import ShortCriterion, ShortPrediction
 from fem.interface.stations import InterfaceStations
 from fem.log import get_logger
 from fem.mechanics.creep_setup import attach_creep
-from fem.mechanics.holder import Holder
 from fem.mechanics.probes import InterfacePressure, LiThickness
 from fem.mechanics.stack import NewtonFailure, StackMechanics
 from fem.mechanics.volume_change import VolumeChange
@@ -79,8 +79,7 @@ class CellStack:
     def __init__(self, cm: CellMesh, case: Case, temperature: float):
         self.cm, self.comm = cm, cm.comm
         self.solver = case.solver
-        self.holder = Holder(area=case.cell.area, stiffness=case.holder.stiffness,
-                             kind=case.holder.type)
+        self.holder = holder_settings(case)
         self.mech = StackMechanics(cm, stack_mechanics_settings(case), self.holder)
         self.creep = attach_creep(self.mech, inelastic_settings(case))
         self.echem = None
@@ -128,6 +127,9 @@ class CellStack:
         """Solve one step of ``dt`` under ``drive`` (not committed; collective). Raises
         NewtonFailure when a solve fails and whatever ``drive.check`` raises."""
         self.mech.begin_step(drive.predictor)
+        self.holder.begin_step(dt, drive.temperature)
+        if self.mech.rims is not None:
+            self.mech.rims.begin_step(dt, drive.temperature)
         if self.echem is not None:
             t0 = time.perf_counter()
             try:
@@ -135,7 +137,7 @@ class CellStack:
             finally:
                 self.timing["electrochemistry"] += time.perf_counter() - t0
         t0 = time.perf_counter()
-        self.volume.step(drive.current, dt, drive.charge + drive.current * dt)
+        self.volume.step(drive.current, dt, drive.charge + drive.current * dt, drive.temperature)
         if self.creep is not None:
             self.creep.dt, self.creep.T = max(dt, 1e-12), drive.temperature
         s = self.solver
@@ -179,6 +181,7 @@ class CellStack:
         its = self.solve(0.0, Drive(temperature=temperature)).iterations
         self.mech.commit()
         self.volume.commit()
+        self.holder.commit(self.pressure)
         if self.stations is not None:
             self.stations.initialise()
             self._advance_interface(0.0, 0.0, temperature)
@@ -189,6 +192,7 @@ class CellStack:
         """Accept the solved step; the interface stations advance with its stress and current."""
         self.mech.commit()
         self.volume.commit()
+        self.holder.commit(self.pressure)
         self._advance_interface(dt, current, temperature)
         self._commit_electrochemistry()
 

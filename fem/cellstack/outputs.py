@@ -10,7 +10,8 @@ from fem.constants import MPA, UM
 from fem.output.fields import FieldWriter
 
 #: History columns of the mechanics probes (after fem.output.history.BASE_COLUMNS).
-PROBE_COLUMNS = ["li_thickness_change_um", "li_separator_pressure_MPa", "max_creep_strain"]
+PROBE_COLUMNS = ["li_thickness_change_um", "li_separator_pressure_MPa", "max_creep_strain",
+                 "creep_strain_q995"]
 #: History columns of the interface model (fem.interface.stations.InterfaceStations.scalars).
 INTERFACE_COLUMNS = ["contact_fraction", "min_contact_fraction", "min_void_margin",
                      "focused_current_density_mA_cm2", "extrusion_depth_um"]
@@ -34,6 +35,8 @@ class StackOutputs:
             cols += INTERFACE_COLUMNS
         if s.echem is not None:
             cols += s.echem.history_columns()
+        if s.mech.rims is not None:
+            cols += list(s.mech.rims.scalars())
         return cols
 
     def row(self) -> dict[str, float]:
@@ -46,11 +49,15 @@ class StackOutputs:
             "li_thickness_change_um": s.li_probe.change() * UM,
             "li_separator_pressure_MPa": s.interface_probe.value() * MPA,
             "max_creep_strain": s.creep.max_total() if s.creep is not None else 0.0,
+            # exceeded at 0.5 % of the creeping points only (not held by a singular corner)
+            "creep_strain_q995": s.creep.strain_measure() if s.creep is not None else 0.0,
         }
         if s.stations is not None:
             row.update(s.stations.scalars())
         if s.echem is not None:
             row.update(s.echem.history_values())
+        if s.mech.rims is not None:
+            row.update(s.mech.rims.scalars())
         return row
 
     def register(self, writer: FieldWriter) -> None:

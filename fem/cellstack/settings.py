@@ -9,10 +9,11 @@ card and the parameter when it is missing; the case checks the same values when 
 
 from __future__ import annotations
 
+import math
 from types import MappingProxyType
 
 from fem.case.model import Case, Layer
-from fem.constants import FARADAY, GAS_CONSTANT
+from fem.constants import FARADAY, GAS_CONSTANT, T_REF
 from fem.electrochemistry import settings as es
 from fem.electrochemistry.ocv import TABLES as OCV_TABLES
 from fem.electrochemistry.ocv import TAIL_MAX, OcvTable
@@ -20,7 +21,10 @@ from fem.errors import CaseError, ProtocolError
 from fem.interface.contact_state import InterfaceParameters
 from fem.interface.parameters import DEFAULTS as INTERFACE_DEFAULTS
 from fem.interface.settings import InterfaceLayout
+from fem.materials.holder_cards import insulator_compliance, thermal_opening
 from fem.mechanics.creep_laws import creep_law_from_material
+from fem.mechanics.die_rim import RimSettings
+from fem.mechanics.holder import Holder
 from fem.mechanics.holder_sizing import LI_MOLAR_VOLUME, SizingInputs
 from fem.mechanics.linear_solver import check_petsc_options
 from fem.mechanics.settings import (
@@ -34,9 +38,11 @@ from fem.mechanics.settings import (
     PlatenSettings,
     PlatingLayer,
     StackMechanicsSettings,
+    ThermalLayer,
     VolumeChangeSettings,
     YieldStrength,
 )
+from fem.mechanics.viscoelastic import KelvinChain
 
 
 # ---------------------------------------------------------------------------- electrochemistry
@@ -147,7 +153,35 @@ def stack_mechanics_settings(case: Case) -> StackMechanicsSettings:
         die=DieSettings(cell.die_enabled, cell.die_model, cell.die_friction),
         linear_solver=LinearSolverSettings(case.solver.linear_solver,
                                            MappingProxyType(dict(case.solver.petsc_options))),
+        rims=rim_settings(case),
     )
+
+
+def rim_settings(case: Case) -> tuple[RimSettings, ...]:
+    """The outflow law of every Li layer's rim at the die bore: with a rigid die in the
+    axisymmetric model and a holder card (its die clearance, the plungers' edge chamfer and the
+    materials of die and plunger), the Li card's Norton law (no multiplier); none otherwise."""
+    cell, card = case.cell, case.holder.card
+    if (card is None or not cell.die_enabled or cell.die_model != "rigid"
+            or case.mesh.dimension != "axisymmetric"):
+        return ()
+    alpha = {k: card.materials[k]["thermal_expansion"] for k in ("die", "plunger")}
+    out = []
+    for la in cell.layers_with_role("li"):
+        why = "the Li outflow at the die"
+        out.append(RimSettings(
+            layer=la.name, radius=la.radius,
+            pocket_volume=math.pi * la.radius * card["edge_chamfer"] ** 2,
+            clearance=card["die_clearance"],
+            clearance_expansion=(alpha["die"] - alpha["plunger"]) * la.radius,
+            entrance_length=card["entrance_length"],
+            creep_exponent=case.card_value(la, "creep_exponent", why),
+            creep_reference_rate=case.card_value(la, "creep_reference_rate", why),
+            creep_reference_stress=case.card_value(la, "creep_reference_stress", why),
+            creep_reference_temperature=case.card_value(la, "creep_reference_temperature", why),
+            creep_activation_energy=case.card_value(la, "creep_activation_energy", why),
+            reference_temperature=T_REF))
+    return tuple(out)
 
 
 def _shear_modulus(case: Case, layer: Layer) -> float:
@@ -197,7 +231,11 @@ def volume_change_settings(case: Case) -> VolumeChangeSettings:
     li = tuple(PlatingLayer(la.name, la.z0, la.thickness,
                             case.card_value(la, "molar_volume", "Li plating and stripping"))
                for la in cell.layers_with_role("li"))
-    return VolumeChangeSettings(li, _cathode_breathing(case), _anode_swelling(case))
+    thermal = tuple(ThermalLayer(la.name, case.card_value(la, "thermal_expansion",
+                                                          "thermal expansion"))
+                    for la in cell.layers)
+    return VolumeChangeSettings(li, _cathode_breathing(case), _anode_swelling(case), thermal,
+                                case.temperature)
 
 
 def _cathode_breathing(case: Case) -> CathodeBreathing | None:
@@ -328,3 +366,20 @@ def check_settings(case: Case) -> None:
     if case.interface is not None and case.interface.enabled:
         interface_layout(case)
         interface_parameters(case)
+
+
+def holder_settings(case: Case) -> Holder:
+    """The holder of the case: its series stiffness (frame and springs), and with a holder card
+    the creep of its insulator (a Kelvin chain fitted to the insulator card's Findley law,
+    :mod:`fem.mechanics.viscoelastic`) and the gap's thermal opening per kelvin
+    (docs/references.md#derived-holder-thermal)."""
+    h = case.holder
+    creep, opening = None, 0.0
+    if h.card is not None and h.type != "constant_pressure":
+        peek = h.card.materials["insulator"]
+        creep = KelvinChain.from_findley(
+            insulator_compliance(h.card), peek["findley_coefficient"], peek["findley_time"],
+            peek["findley_exponent"], peek["creep_activation_energy"], T_REF)
+        opening = thermal_opening(h.card, case.cell.height)
+    return Holder(area=case.cell.area, stiffness=h.stiffness, kind=h.type, creep=creep,
+                  thermal_opening=opening, T_ref=case.temperature)

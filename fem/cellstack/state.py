@@ -57,12 +57,12 @@ def capture(stack) -> StackState:
             out.cells[f"echem__{name}"] = rows
     if stack.stations is not None:
         out.cells["interface__state"] = stack.stations.state_rows(n)
-    h = stack.holder
     out.scalars = {
-        "holder": {"mode": h.mode, "p_ref": h.p_ref, "U_ref": h.U_ref},
+        "holder": stack.holder.state(),
         "mechanics": stack.mech.state_scalars(),
         "pressure": stack.pressure,
-        "volume": {"eps_cathode": stack.volume.eps_cathode, "eps_anode": stack.volume.eps_anode},
+        "volume": {"eps_cathode": stack.volume.eps_cathode, "eps_anode": stack.volume.eps_anode,
+                   "temperature": stack.volume.temperature},
         "echem": (dict(stack.echem.state_scalars(), voltage_last=stack.voltage_last)
                   if stack.echem is not None else None),
     }
@@ -93,9 +93,9 @@ def restore(stack, state: StackState) -> None:
     if sc.get("echem"):
         stack.echem.set_state_scalars(sc["echem"])
         stack.voltage_last = sc["echem"]["voltage_last"]
-    h = sc["holder"]
-    stack.holder.mode, stack.holder.p_ref, stack.holder.U_ref = h["mode"], h["p_ref"], h["U_ref"]
+    stack.holder.set_state(sc["holder"])
     stack.mech.set_state_scalars(sc["mechanics"])
     stack.pressure = sc["pressure"]
     stack.volume.eps_cathode = sc["volume"]["eps_cathode"]
     stack.volume.eps_anode = sc["volume"]["eps_anode"]
+    stack.volume.temperature = sc["volume"]["temperature"]

@@ -13,7 +13,7 @@ Verified building blocks and the interface-patch model:
   stepping of creep-driven contact growth, and the creep-indentation exponents.
 * :mod:`fem.contact.westergaard`: Westergaard's closed-form periodic contact solution.
 * :mod:`fem.contact.spreading`: spreading (constriction) resistance of one spot and of a spot
-  array, FE (axisymmetric) and closed forms (physics.md 3.5).
+  array, FE (axisymmetric) and closed forms (docs/references.md#derived-constriction).
 * :mod:`fem.contact.patch_model`: the interface patch of a patch case (2D or 3D): creeping Li on
   the case's rigid rough, pored separator surface (:mod:`fem.contact.patch_surface`), with the
   interface ASR and local current of the partial contact (:mod:`fem.contact.patch_ionic`); the

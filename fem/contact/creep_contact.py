@@ -26,8 +26,9 @@ this gives a^((d-1) n + beta - 1) da/dt = const, i.e.
   f = 2a/lambda ~ t^(1/(n+1));
 * sphere (beta = 2, d = 3): a ~ t^(1/(2n+1)); cone/pyramid (beta = 1, d = 3): a ~ t^(1/(2n)),
   contact area ~ t^(1/n); 2D wedge (beta = 1, d = 2): f ~ t^(1/n).
-The reduced model of physics.md 2.3 item 2 (f ~ t^(1/n)) assumes a strain rate ~ d ln f / dt,
-i.e. the wedge/cone (beta = 1) geometry; a smooth (parabolic) asperity grows more slowly.
+The reduced model of docs/references.md#derived-creep-contact-growth (f ~ t^(1/n)) assumes a
+strain rate ~ d ln f / dt, i.e. the wedge/cone (beta = 1) geometry; a smooth (parabolic)
+asperity grows more slowly.
 n = 1 checks the formula: Hertz with E* -> viscosity/t gives a ~ t^(1/2) (2D) and t^(1/3)
 (sphere), as above.
 """

@@ -1,9 +1,10 @@
 """Current through a partially contacting Li | separator interface: interface ASR of a patch.
 
-Model (physics.md 3.3, 3.5). The ionic potential phi in a separator slab of thickness H below
-the interface (plane, coordinates (x, d) with d the depth below the interface, the same width
-and the same graded mesh family as the Li block of the contact problem; in 3D the square slab
-of hexahedra on the face grid of the Li block) obeys
+Model (docs/references.md#derived-charge-transfer-resistance, #derived-constriction). The ionic
+potential phi in a separator slab of thickness H below the interface (plane, coordinates (x, d)
+with d the depth below the interface, the same width and the same graded mesh family as the Li
+block of the contact problem; in 3D the square slab of hexahedra on the face grid of the Li
+block) obeys
 
     div(kappa grad phi) = 0,
     -kappa dphi/dn = i_app             on the far face d = H (uniform current injected),

@@ -9,14 +9,14 @@ Model (2D plane strain, or 3D: see below)
   (``mechanics.creep_law``: Norton or Narayan-Anand, :func:`fem.mechanics.creep_laws.
   creep_law_from_material`, Arrhenius in T), backward Euler with the consistent-tangent J2
   radial return (:class:`fem.contact.creep_contact.CreepContactBlock`).
-* **Li6PS5Cl is rigid**: its modulus (22 GPa) is three orders of magnitude above the stresses
-  the Li can carry at the creep rates of a pressure hold (a few MPa; the contact pressure on
-  the spots is bounded by the Li flow stress, ~3 sigma_flow), so its elastic deflection under
-  the spots, ~ p a / E ~ 1e-3 of the spot size a, is negligible next to the Li flow. The
-  separator surface is the case's roughness (:func:`fem.geometry.patch.height_map`: same
-  generator, seed, RMS, correlation length, Hurst exponent and grid as the patch mesh) with the
-  surface pores cut in as flat-bottomed depressions (:class:`fem.contact.patch_surface.
-  PatchSurface`), so the Li can extrude into the pores.
+* **Li6PS5Cl is rigid**: its modulus (22 GPa, quoted by Singh 2022, docs/references.md#singh2022)
+  is three orders of magnitude above the stresses the Li can carry at the creep rates of a
+  pressure hold (a few MPa; the contact pressure on the spots is bounded by the Li flow stress,
+  ~3 sigma_flow), so its elastic deflection under the spots, ~ p a / E ~ 1e-3 of the spot size a,
+  is negligible next to the Li flow. The separator surface is the case's roughness
+  (:func:`fem.geometry.patch.height_map`: same generator, seed, RMS, correlation length, Hurst
+  exponent and grid as the patch mesh) with the surface pores cut in as flat-bottomed depressions
+  (:class:`fem.contact.patch_surface.PatchSurface`), so the Li can extrude into the pores.
 * **Contact**: frictionless unilateral contact with the rigid surface, augmented Lagrangian at
   the nodal quadrature points (:mod:`fem.contact.rigid_contact`), Uzawa updates until the
   largest penetration is below ``PENETRATION_FACTOR * mesh.size_min`` at every step.
@@ -59,12 +59,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import ufl
 
 from fem._dolfinx import MPI, dolfinx
-from fem.case.model import Case
 from fem.constants import T_REF, UM
 from fem.contact.creep_contact import CreepContactBlock
 from fem.contact.meshes import block_mesh, hex_block_mesh
@@ -73,50 +73,10 @@ from fem.contact.patch_surface import PatchSurface
 from fem.contact.rigid_contact import ContactState
 from fem.electrochemistry.conductivity import arrhenius
 from fem.electrochemistry.kinetics import charge_transfer_resistance
-from fem.electrochemistry.parameters import DEFAULTS
-from fem.errors import CaseError
 from fem.mechanics.linear_solver import default_options
-from fem.protocol.steps import LockGap, Press, Release, Rest, SetTemperature
 
 #: Penetration tolerance as a fraction of the contact-face element size.
 PENETRATION_FACTOR = 1e-3
-
-
-def check_patch_case(case: Case) -> None:
-    """Raise :class:`CaseError` for what the patch run cannot do (before anything is written)."""
-    p = case.patch
-    if p is None:
-        raise CaseError("patch", None, "the case has no [patch] section")
-    if p.dimension == "3d" and case.mesh.element_degree != 1:
-        raise CaseError("mesh.element_degree", case.mesh.element_degree,
-                        "3D patches run on trilinear hexahedra (selective reduced integration, "
-                        "nodal contact on the quadrilateral faces): set mesh.element_degree = 1")
-    if case.mechanics.creep_law == "none":
-        raise CaseError("mechanics.creep_law", "none", "the patch run models Li creep: use "
-                        "'norton' or 'narayan_anand'")
-    if case.mesh.element_degree not in (1, 2):
-        raise CaseError("mesh.element_degree", case.mesh.element_degree, "must be 1 or 2")
-    for e in case.protocol:
-        if not isinstance(e.step, Press | Release | Rest | SetTemperature | LockGap):
-            raise CaseError("protocol", e.step.text, "a patch run follows the stack pressure "
-                            "and temperature only (Press, Release, Rest, Set temperature, "
-                            "Lock gap); current steps are not modelled at the patch scale")
-
-
-def _pressures(case: Case) -> list[float]:
-    return [e.step.pressure for e in case.protocol if isinstance(e.step, Press | Release)]
-
-
-def initial_pressure(case: Case) -> float:
-    """The pressure of the first Press step if the protocol starts with one (before any step
-    that takes time), else the holder pressure."""
-    for e in case.protocol:
-        if isinstance(e.step, Press):
-            return e.step.pressure
-        if isinstance(e.step, SetTemperature | LockGap):
-            continue
-        break
-    return case.holder.pressure
 
 
 def count_spots(closed: np.ndarray) -> int:
@@ -164,55 +124,71 @@ class PatchState:
     current: InterfaceCurrent
 
 
+@dataclass(frozen=True)
+class PatchModelSettings:
+    """What the patch model needs (SI), built from a case by :mod:`fem.run.patch_run`:
+    ``patch`` is the case's patch geometry (width, thicknesses, roughness, pores, dimension),
+    the Li block's elastic constants and creep law, the separator's conductivity and the Li
+    kinetics, the mesh sizes, the linear solver and the largest pressure of the protocol."""
+
+    patch: Any
+    li_youngs_modulus: float
+    li_poissons_ratio: float
+    creep_law: Any
+    ionic_conductivity: float
+    ionic_activation_energy: float
+    exchange_current_density: float
+    transfer_coefficient: float
+    size_min: float
+    size_max: float
+    grading: float
+    element_degree: int
+    linear_solver: str
+    petsc_options: dict
+    reference_pressure: float
+    temperature: float
+
+
 class PatchModel:
     """The mechanics (Li block on the rigid surface) and the separator slab (collective)."""
 
-    def __init__(self, case: Case, comm: MPI.Comm):
-        check_patch_case(case)
-        p = case.patch
-        self.case, self.comm = case, comm
+    def __init__(self, settings: PatchModelSettings, comm: MPI.Comm):
+        st = self.settings = settings
+        p = st.patch
+        self.comm = comm
         self.surface = PatchSurface(p)
-        li_layer = case.cell.layer(p.li_layer)
-        sep_layer = case.cell.layer(p.separator_layer)
-        li = case.materials[li_layer.material]
-        sep = case.materials[sep_layer.material]
-        from fem.mechanics.creep_laws import creep_law_from_material
-
-        self.law = creep_law_from_material(li, case.mechanics.creep_law)
-        m = case.mesh
-        self.size = m.size_min
-        self.tolerance = PENETRATION_FACTOR * m.size_min
+        self.law = st.creep_law
+        self.size = st.size_min
+        self.tolerance = PENETRATION_FACTOR * st.size_min
         self.dim = 3 if p.dimension == "3d" else 2
         linear = None
         if self.dim == 3:
-            self.cm = hex_block_mesh(comm, (p.width, p.width), p.li_thickness, m.size_min,
-                                     m.size_max, m.grading)
+            self.cm = hex_block_mesh(comm, (p.width, p.width), p.li_thickness, st.size_min,
+                                     st.size_max, st.grading)
             ndofs = 3 * self.cm.mesh.geometry.index_map().size_global
-            kind = case.solver.linear_solver  # "auto" is MUMPS here (see the module doc)
+            kind = st.linear_solver  # "auto" is MUMPS here (see the module doc)
             linear = default_options("direct" if kind == "auto" else kind, 3, ndofs)
-            linear.update(case.solver.petsc_options)
+            linear.update(st.petsc_options)
         else:
-            self.cm = block_mesh(comm, (p.width,), p.li_thickness, m.size_min, m.size_max,
-                                 m.grading)
+            self.cm = block_mesh(comm, (p.width,), p.li_thickness, st.size_min, st.size_max,
+                                 st.grading)
         self.linear = "direct (MUMPS)" if linear is None or linear.get("pc_type") == "lu" \
             else f"{linear.get('ksp_type')} + {linear.get('pc_type')}"
-        self.p_ref = max([initial_pressure(case)] + _pressures(case))
-        if self.p_ref <= 0:
-            raise CaseError("protocol", [e.step.text for e in case.protocol],
-                            "needs a positive stack pressure")
-        self.block = CreepContactBlock(self.cm, li["youngs_modulus"], li["poissons_ratio"],
-                                       self.law, self.surface, self.p_ref, m.size_min,
-                                       degree=m.element_degree, T=case.temperature,
+        self.p_ref = st.reference_pressure
+        self.block = CreepContactBlock(self.cm, st.li_youngs_modulus, st.li_poissons_ratio,
+                                       self.law, self.surface, self.p_ref, st.size_min,
+                                       degree=st.element_degree, T=st.temperature,
                                        linear_options=linear)
         # l2 (secant) line search: with full steps (basic) or backtracking (bt) Newton
         # diverges or stalls when the stiff Li creep (Norton n = 6.6) flows into contact
         self.block.problem.solver.getLineSearch().setType("l2")
-        self.slab = SeparatorSlab(comm, p.width, p.separator_thickness, m.size_min, m.size_max,
-                                  m.grading, degree=m.element_degree, dimension=self.dim)
-        self.kappa_ref = sep["ionic_conductivity"]
-        self.Ea = sep["ionic_activation_energy"]
-        self.i0_ref = DEFAULTS["li_exchange_current_density"].value
-        self.alpha = DEFAULTS["li_transfer_coefficient"].value
+        self.slab = SeparatorSlab(comm, p.width, p.separator_thickness, st.size_min,
+                                  st.size_max, st.grading, degree=st.element_degree,
+                                  dimension=self.dim)
+        self.kappa_ref = st.ionic_conductivity
+        self.Ea = st.ionic_activation_energy
+        self.i0_ref = st.exchange_current_density
+        self.alpha = st.transfer_coefficient
         self.width = p.width
         #: nominal interface area (m per unit depth in 2D, m^2 in 3D)
         self.area = p.width ** (self.dim - 1)
@@ -224,8 +200,8 @@ class PatchModel:
         ncells = self.cm.mesh.topology.index_map(self.cm.mesh.topology.dim).size_global
         self.mesh_info = {"li_cells": ncells, "displacement_dofs": self.ndofs,
                           "separator_potential_dofs": self.slab.V.dofmap.index_map.size_global,
-                          "contact_face_element_size_um": m.size_min * UM,
-                          "element_degree": m.element_degree,
+                          "contact_face_element_size_um": st.size_min * UM,
+                          "element_degree": st.element_degree,
                           "cell_type": "hexahedron" if self.dim == 3 else "triangle",
                           "linear_solver": self.linear}
 

@@ -6,7 +6,8 @@ the rest of the contact face is insulating (voids), and the far face is held at 
 R = V / I with the current I = int kappa |grad phi|^2 dV / V (the FE energy, exact for the
 discrete solution and free of the edge singularity of the flux).
 
-Closed forms (physics.md section 3.5):
+Closed forms (docs/references.md#derived-constriction; Holm #holm1967, Newman #newman1966,
+Cooper et al. #cooper1969):
 
 * isolated circular spot of radius a on a half-space (Holm; Newman, J. Electrochem. Soc. 113
   (1966) 501), equipotential spot:                       R = 1 / (4 kappa a);

@@ -13,10 +13,10 @@ ends) at the particle surface, soc + tau_p dsoc/dt with ``electrochemistry.parti
 soc* for the solve and re-linearised until the solved SOC stays within the segment
 (:meth:`CompositeCathode.solve_linearised`).
 
-First-charge irreversibility (card ``first_cycle_efficiency`` eta, lab-data.md 4): a cell that
-reached soc_max can take back only eta * soc_max; below soc_max (1 - eta) its OCV falls with
-the slope ``TAIL_SLOPE`` (capped at ``TAIL_MAX``), so a discharge ends at its voltage cut-off
-with the lost capacity.
+First-charge irreversibility (card ``first_cycle_efficiency`` eta,
+docs/lab-study.md#silicon-cells): a cell that reached soc_max can take back only eta * soc_max;
+below soc_max (1 - eta) its OCV falls with the slope ``TAIL_SLOPE`` (capped at ``TAIL_MAX``),
+so a discharge ends at its voltage cut-off with the lost capacity.
 """
 
 from __future__ import annotations

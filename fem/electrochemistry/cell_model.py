@@ -4,22 +4,24 @@ On the separator and cathode cells of the stack mesh (a submesh: the Li | separa
 then a boundary) :class:`~fem.electrochemistry.potential.ChargeConservation` solves, every time
 step, the ionic and electronic potentials and the cell voltage at the applied current:
 
-* separator: Li6PS5Cl ionic conductivity kappa(T) of its card, Arrhenius (physics.md 3.1);
-* composite cathode: effective ionic / electronic conductivities (Minnmann 2021, physics.md 3.1),
-  volumetric Butler-Volmer reaction with specific area a = 3 phi_active / r_particle, and a local
-  state of charge ``soc`` (DG0) whose open-circuit voltage comes from the active material's table
-  (:mod:`fem.electrochemistry.ocv`, extended linearly beyond its ends), evaluated at the
-  particle surface with ``electrochemistry.particle_diffusion`` (parabolic profile,
-  :mod:`fem.electrochemistry.particle`: soc + tau_p dsoc/dt). The first-charge
-  irreversibility (card ``first_cycle_efficiency`` eta, lab-data.md 4): a cell of the cathode
-  that reached soc_max can take back only eta * soc_max; below soc_max (1 - eta) its OCV falls
-  with the slope ``TAIL_SLOPE``, so a discharge ends at its voltage cut-off with the lost capacity;
-* Li metal | separator: Butler-Volmer on the true contact, i.e. with the nominal exchange
-  current density f i0 where f is the contact fraction of the interface model
-  (:mod:`fem.interface`, the previous step's, as a profile along the radius; 1 without it), with
-  the mechanical shift -V_Li p / F of the mean interface pressure (physics.md 3.4); a symmetric
-  cell's lower Li | separator interface is the counter electrode with its own f (its plating
-  current is taken as the mirror image of the upper interface's profile);
+* separator: Li6PS5Cl ionic conductivity kappa(T) of its card, Arrhenius
+  (docs/references.md#derived-lpscl-conductivity);
+* composite cathode: effective ionic / electronic conductivities (Minnmann 2021,
+  docs/references.md#minnmann2021), volumetric Butler-Volmer reaction with specific area
+  a = 3 phi_active / r_particle, and a local state of charge ``soc`` (DG0) whose open-circuit
+  voltage comes from the active material's table (:mod:`fem.electrochemistry.ocv`, extended
+  linearly beyond its ends), evaluated at the particle surface with
+  ``electrochemistry.particle_diffusion`` (parabolic profile, :mod:`fem.electrochemistry.particle`:
+  soc + tau_p dsoc/dt). The first-charge irreversibility (card ``first_cycle_efficiency`` eta,
+  docs/lab-study.md#silicon-cells): a cell of the cathode that reached soc_max can take back only
+  eta * soc_max; below soc_max (1 - eta) its OCV falls with the slope ``TAIL_SLOPE``, so a
+  discharge ends at its voltage cut-off with the lost capacity;
+* Li metal | separator: Butler-Volmer on the true contact, i.e. with the nominal exchange current
+  density f i0 where f is the contact fraction of the interface model (:mod:`fem.interface`, the
+  previous step's, as a profile along the radius; 1 without it), with the mechanical shift -V_Li p / F
+  of the mean interface pressure (docs/references.md#derived-pressure-shift); a symmetric cell's lower
+  Li | separator interface is the counter electrode with its own f (its plating current is taken as the
+  mirror image of the upper interface's profile);
 * Li_xSi | separator (Si cells): the same kinetics with the Li_xSi open-circuit potential at the
   x of the separator face, from the lithiation profile through the layer
   (:class:`fem.electrochemistry.silicon.SiliconAnode`: concentration-dependent diffusion, the
@@ -86,7 +88,7 @@ class CellElectrochemistry:
         self.shift = dolfinx.fem.Constant(sub, 0.0)
         # true contact fraction of each Li | separator interface (1 until the interface model
         # sets it, set_contact_fraction): i0 is per true contact area, so the nominal exchange
-        # current density is f i0 (physics.md 2.3 item 5)
+        # current density is f i0 (docs/references.md#derived-contact-kinetics)
         # continuous (P1): the interface current at a node must not depend on which cell (and so
         # which rank) evaluates it
         Q1 = dolfinx.fem.functionspace(sub, ("Lagrange", 1))

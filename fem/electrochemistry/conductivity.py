@@ -1,11 +1,11 @@
 """Ionic/electronic conductivity: Arrhenius temperature dependence and porous-composite corrections.
 
-* Arrhenius (physics.md 3.1)::
+* Arrhenius (docs/references.md#derived-lpscl-conductivity)::
 
       sigma(T) = sigma_ref exp(-Ea/R (1/T - 1/T_ref))
 
   with Ea in J/mol (0.36 eV = 34.7 kJ/mol for Li6PS5Cl, Singh 2022 [P]).
-* Effective conductivity of one phase of a composite (physics.md 3.1; Minnmann 2021 [S])::
+* Effective conductivity of one phase of a composite (Minnmann 2021 [S], docs/references.md#minnmann2021)::
 
       sigma_eff = sigma eps / tau,     tau = eps^(-b)  (Bruggeman, b = 0.5 by default)
 
@@ -27,7 +27,8 @@ EV_PER_PARTICLE_IN_J_PER_MOL = 96485.33212
 
 
 def arrhenius(sigma_ref, activation_energy: float, T, T_ref: float = T_REF):
-    """sigma(T) = sigma_ref exp(-Ea/R (1/T - 1/T_ref)); Ea in J/mol, T in K (physics.md 3.1)."""
+    """sigma(T) = sigma_ref exp(-Ea/R (1/T - 1/T_ref)); Ea in J/mol, T in K
+    (docs/references.md#derived-lpscl-conductivity)."""
     return sigma_ref * np.exp(-activation_energy / GAS_CONSTANT * (1.0 / np.asarray(T) - 1.0 / T_ref))
 
 

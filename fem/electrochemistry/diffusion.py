@@ -1,6 +1,7 @@
 """Li transport in the Li_xSi anode: nonlinear diffusion with a prescribed boundary flux.
 
-Equation (Fick's second law with a concentration-dependent diffusivity; physics.md 3.6)::
+Equation (Fick's second law with a concentration-dependent diffusivity;
+docs/references.md#lixsi-background)::
 
     dc/dt = div(D(c) grad c)                 in the Li_xSi region
     -D(c) grad c . n = -J                    on the flux facets (J > 0: Li enters, mol/(m^2 s))
@@ -11,7 +12,8 @@ order), P-k Lagrange in space, Newton (SNES, exact Jacobian through UFL; one ite
 constant). With the natural flux condition the scheme conserves Li exactly: the total content
 grows by J A dt per step (up to the solver tolerance), for any D(c).
 
-Default D = 1e-16 m^2/s for a-Li_xSi (physics.md 3.6, literature spread 1e-18 ... 1e-14 [U]).
+Default D = 1e-16 m^2/s for a-Li_xSi (docs/references.md#lixsi-background, literature spread
+1e-18 ... 1e-14 [U]).
 Geometry: Cartesian 1D/2D/3D or 2D axisymmetric (x[0] = r, measure 2 pi r dx).
 """
 
@@ -28,7 +30,7 @@ from fem.constants import FARADAY
 
 _counter = itertools.count()
 
-#: Default Li diffusivity in amorphous Li_xSi, m^2/s (physics.md 3.6, [U]).
+#: Default Li diffusivity in amorphous Li_xSi, m^2/s (docs/references.md#lixsi-background, [U]).
 D_LIXSI = 1e-16
 
 DEFAULT_OPTIONS = {

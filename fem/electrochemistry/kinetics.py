@@ -1,19 +1,21 @@
 """Charge-transfer kinetics: Butler-Volmer, its linearisation, its inverse, and the mechanical shift.
 
-Butler-Volmer (physics.md 3.3; Newman & Thomas-Alyea, Electrochemical Systems, 3rd ed., eq. 8.6)::
+Butler-Volmer (Newman & Thomas-Alyea, Electrochemical Systems, 3rd ed., eq. 8.6;
+docs/references.md#newman2004, docs/references.md#derived-charge-transfer-resistance)::
 
     i = i0 [exp(alpha_a F eta/(R T)) - exp(-alpha_c F eta/(R T))],   eta = phi_s - phi_e - U
 
 i > 0 is anodic (oxidation: Li stripping at the Li electrode, delithiation of a cathode).
-Linearised about eta = 0 it is i = eta / R_ct with the area-specific charge-transfer resistance::
+Linearised about eta = 0 it is i = eta / R_ct with the area-specific charge-transfer resistance
+(25.7 Ohm cm^2 at 1 mA/cm^2, docs/references.md#derived-charge-transfer-resistance)::
 
-    R_ct = R T / (F i0 (alpha_a + alpha_c))          (physics.md 3.3: 25.7 Ohm cm^2 at 1 mA/cm^2)
+    R_ct = R T / (F i0 (alpha_a + alpha_c))
 
 Inverse eta(i): for alpha_a = alpha_c = alpha the closed form
 eta = R T/(alpha F) asinh(i / (2 i0)); otherwise a safeguarded Newton iteration on the monotone
 function i(eta).
 
-Mechanical shift of the Li equilibrium potential (physics.md 3.4, choice A)::
+Mechanical shift of the Li equilibrium potential (docs/references.md#derived-pressure-shift)::
 
     dU = -V_Li p / F          (p > 0 compressive normal stress on the Li side; -0.135 mV/MPa)
 """
@@ -26,7 +28,7 @@ import numpy as np
 
 from fem.constants import FARADAY, GAS_CONSTANT
 
-#: Molar volume of Li metal, m^3/mol (13.0 cm^3/mol; li.toml, physics.md 4.1).
+#: Molar volume of Li metal, m^3/mol (13.0 cm^3/mol; li.toml, docs/references.md#derived-li-molar-volume).
 LI_MOLAR_VOLUME = 13.0e-6
 
 KINETIC_MODELS = ("butler_volmer", "linear")
@@ -90,9 +92,10 @@ def overpotential(i, i0, T: float, alpha_a: float = 0.5, alpha_c: float = 0.5,
 def mechanical_potential_shift(pressure, molar_volume: float = LI_MOLAR_VOLUME):
     """dU = -V_Li p / F (V): shift of the Li equilibrium potential under compressive stress p (Pa).
 
-    physics.md 3.4 (choice A): a compressive normal stress p on the Li side raises the Li chemical
-    potential by V_Li p, so the Li/Li+ equilibrium potential falls by 0.135 mV per MPa. Use it as
-    U_eq in eta = phi_s - phi_e - U_eq (works with numpy and UFL).
+    docs/references.md#derived-pressure-shift: a compressive normal stress p on the Li side raises the
+    Li chemical potential by V_Li p, so the Li/Li+ equilibrium potential falls by 0.135 mV per MPa (the
+    exchange current density is unchanged). Use it as U_eq in eta = phi_s - phi_e - U_eq (works with
+    numpy and UFL).
     """
     return -molar_volume * pressure / FARADAY
 

@@ -1,6 +1,7 @@
 """Steady charge conservation in a Li | separator | composite-cathode stack (two potentials).
 
-Unknowns (Newman porous-electrode theory, Newman & Thomas-Alyea ch. 22; physics.md 3.3):
+Unknowns (Newman porous-electrode theory, Newman & Thomas-Alyea ch. 22,
+docs/references.md#newman2004; kinetics: docs/references.md#derived-charge-transfer-resistance):
 
 * phi_e, the ionic potential, in the separator cells and in the electrolyte phase of the composite
   cathode (effective conductivity kappa_eff there);

@@ -2,8 +2,8 @@
 electronic resistance.
 
 Li transport (1D through the thickness, in the as-pressed (reference) coordinates of the layer;
-physics.md 3.6): with c = x c_Si the Li per unit reference volume, c_Si = rho_rel rho / M the
-Si per unit volume and s the depth below the Si | separator face,
+docs/references.md#lixsi-background): with c = x c_Si the Li per unit reference volume, c_Si = rho_rel
+rho / M the Si per unit volume and s the depth below the Si | separator face,
 
     dc/dt = d/ds (D(x) dc/ds)            0 < s < L
     -D dc/ds = i / F                     s = 0 (the separator face; i > 0 lithiates, on charge)
@@ -14,12 +14,12 @@ Euler, P1, Newton; the scheme conserves Li exactly). The diffusivity rises with 
 the material has reached, D = D(max(x, x_peak)) with x_peak(s) the largest x each point has seen
 (the card table ``li_diffusivity_vs_lithiation``, interpolated in log D): Li entering a
 little-lithiated layer piles up behind a front that moves away from the separator, so at a high
-N/P ratio the collector side stays unreacted (lab-data.md 4); once lithiated, the alloy keeps
-its fast transport when it delithiates (the first lithiation turns the Si into the amorphous
-alloy [D]; without this memory a depleted, slow skin at the face would block every
-discharge). The Si | separator interface current is taken as uniform over the face (the layer
-is laterally uniform at the cell scale), so x depends on the depth only; the swelling of the
-layer is not fed back into the diffusion distances.
+N/P ratio the collector side stays unreacted (docs/lab-study.md#silicon-cells); once lithiated, the
+alloy keeps its fast transport when it delithiates (the first lithiation turns the Si into the amorphous
+alloy [D]; without this memory a depleted, slow skin at the face would block every discharge). The Si |
+separator interface current is taken as uniform over the face (the layer is laterally uniform at the
+cell scale), so x depends on the depth only; the swelling of the layer is not fed back into the
+diffusion distances.
 
 Open-circuit potential: the Li_xSi table at the face, U(x(0)) (the reaction happens there).
 
@@ -27,13 +27,13 @@ Electronic resistance: electrons reach the reacting face from the collector thro
 
     R_e = int_0^L ds / sigma(x(s))      (ohm m^2),
 
-with sigma(x) the card table ``electronic_conductivity_vs_lithiation`` (lab-data.md 4: 1e-4 S/cm
-at x = 0 to 10 S/cm at x = 2, interpolated in log sigma, constant beyond its ends). The anode's
+with sigma(x) the card table ``electronic_conductivity_vs_lithiation`` (docs/lab-study.md#silicon-cells:
+1e-4 S/cm at x = 0 to 10 S/cm at x = 2, interpolated in log sigma, constant beyond its ends). The anode's
 solid potential at the face is i R_e above the collector's on charge, so the cell voltage rises
 by i R_e on charge and falls by |i| R_e on discharge.
 
 Both laws are per card (``tables``); D(x) is an assumption within the literature range
-(physics.md 3.6, 1e-18 ... 1e-14 m^2/s, [U]) and is not temperature dependent here.
+(docs/references.md#lixsi-background, 1e-18 ... 1e-14 m^2/s, [U]) and is not temperature dependent here.
 """
 
 from __future__ import annotations

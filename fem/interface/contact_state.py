@@ -4,15 +4,16 @@ State per interface point (numpy arrays; the cell-scale run evaluates it at the 
 facets, :mod:`fem.interface.stations`):
 
 * contact fraction f (true / nominal contact area). Instantaneous plastic contact
-  f >= min(p / H, f_max) with H = c sigma_y (Tabor; physics.md 2.3 item 1). Creep fills the gaps
-  at the indentation-creep rate of physics.md 2.3 item 2, d(f^n)/dt = 2 n eps_c(p / c) with
+  f >= min(p / H, f_max) with H = c sigma_y (Tabor 1951; docs/references.md#derived-plastic-contact).
+  Creep fills the gaps at the indentation-creep rate d(f^n)/dt = 2 n eps_c(p / c)
+  (docs/references.md#derived-creep-contact-growth) with
   eps_c(s) = eps_ref (s / s_ref)^n exp(-Q/R (1/T - 1/T_ref)), i.e. df/dt = 2 eps_c(p/c) f^(1-n).
-* voids on stripping (physics.md 2.4, gap-volume balance on two scales): the gap volume per
-  nominal area is h (1 - f) for gaps of height h (the foil's and pellet's roughness). Stripping
-  at current density i_s removes Li from the contact spots at v_s = i_s V_Li / F; stress-driven
-  self-diffusion over the spot scale L_s resupplies them at v_spot = D V_Li (p/f) / (R T L_s),
-  and what it cannot replace opens gaps. Creep (h df/dt above) and diffusion over the gap
-  height, v_heal = D V_Li (p/f) / (R T h), close gaps. Together
+* voids on stripping (docs/references.md#derived-stripping-supply, gap-volume balance on two scales):
+  the gap volume per nominal area is h (1 - f) for gaps of height h (the foil's and pellet's roughness).
+  Stripping at current density i_s removes Li from the contact spots at v_s = i_s V_Li / F;
+  stress-driven self-diffusion over the spot scale L_s resupplies them at
+  v_spot = D V_Li (p/f) / (R T L_s), and what it cannot replace opens gaps. Creep (h df/dt above)
+  and diffusion over the gap height, v_heal = D V_Li (p/f) / (R T h), close gaps. Together
 
       df/dt = 2 eps_c(p/c) f^(1-n) + v_heal(f) / h - max(v_s - v_spot(f), 0) / h
               + (1 - f) v_p / h,                                                       (1)
@@ -21,13 +22,15 @@ facets, :mod:`fem.interface.stations`):
   root, found by bisection in ln f: unconditionally stable for the stiff f^(1-n)). The two
   scales are why a well-pressed interface takes a large stripping current without voids
   (sub-micrometre paths) while gaps left by a short hold close only slowly at a few MPa
-  (micrometre paths), as the lab's hold-time dependence of the CCD shows (lab-data.md 2).
+  (micrometre paths), as the lab's hold-time dependence of the CCD shows
+  (docs/lab-study.md#critical-current-density).
   Plating at i_p > 0 restores contact: the Li deposited on the spots at v_p = i_p V_Li / F
   spreads into the open gaps next to them, in proportion to the open share 1 - f (the last
   term; the same two-scale picture, the deposit goes where the gaps are; an assumption [U]
   of this model, not a measured law: the lab data only show that cells recover on plating).
-* extrusion of Li into the separator's surface pores of radius r_p (physics.md 2.1, Doux 2020:
-  Li creeps into the pellet's porosity at high stack pressure): indentation creep of a punch
+* extrusion of Li into the separator's surface pores of radius r_p (Doux et al. 2020,
+  docs/references.md#doux2020: Li creeps into the pellet's porosity at high stack pressure;
+  rate: docs/references.md#derived-creep-contact-growth): indentation creep of a punch
   of radius r_p under the contact pressure, dd/dt = f r_p eps_c(p / c) (only the contacting Li
   feeds the pores); d never decreases.
 
@@ -86,13 +89,14 @@ class InterfaceParameters:
         return self.creep_reference_rate * s ** self.creep_exponent * arr
 
     def strip_velocity(self, i_strip: np.ndarray) -> np.ndarray:
-        """v_s = i_s V_Li / F (m/s): 1 mA/cm^2 -> 1.35e-9 m/s (physics.md 0 #23)."""
+        """v_s = i_s V_Li / F (m/s): 1 mA/cm^2 -> 1.35e-9 m/s
+        (docs/references.md#derived-li-thickness-per-capacity)."""
         return np.maximum(i_strip, 0.0) * self.li_molar_volume / FARADAY
 
     def diffusion_velocity(self, pressure: np.ndarray, f: np.ndarray, temperature: float,
                            length: float) -> np.ndarray:
         """D V_Li (p / f) / (R T L): stress-driven self-diffusion of Li over a path L under the
-        contact stress p / f (physics.md 2.4; c_Li V_Li = 1)."""
+        contact stress p / f (docs/references.md#derived-stripping-supply; c_Li V_Li = 1)."""
         return (self.li_self_diffusivity * self.li_molar_volume * np.maximum(pressure, 0.0)
                 / (f * GAS_CONSTANT * temperature * length))
 
@@ -105,8 +109,8 @@ class InterfaceParameters:
 def current_share(f: np.ndarray, params: InterfaceParameters) -> np.ndarray:
     """Relative local current 1 / (R_sep + R_ct / f), before normalising to the mean: each
     point of the interface is a separator path in series with charge transfer through its true
-    contact (kinetic conductance scaled by f, physics.md 2.3 item 5). Poor contact draws less
-    current, so a void region does not carry the applied current alone."""
+    contact (kinetic conductance scaled by f, docs/references.md#derived-contact-kinetics). Poor
+    contact draws less current, so a void region does not carry the applied current alone."""
     return 1.0 / (params.separator_resistance + params.charge_transfer_resistance / f)
 
 

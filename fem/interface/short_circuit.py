@@ -6,14 +6,17 @@ A short is predicted when, anywhere on a Li | separator interface:
    i_p beta / f (contact fraction f, focusing beta = 1 + d / r_p at Li extruded a depth d into a
    pore; :mod:`fem.interface.contact_state`), exceeds the critical local current density
    (``interface.critical_local_current_density``, calibrated on the symmetric-cell CCDs of
-   lab-data.md 2). Lab-data.md 2: shorts are Li filaments grown from the Li electrode.
-   Stripping lowers f (voids, physics.md 2.4), which focuses the next plating: the mechanism by
-   which voids lead to dendrites (Kasemchainan 2019 [U], physics.md 2.4);
+   the lab study, docs/lab-study.md#critical-current-density). In the lab study the shorts are
+   Li filaments grown from the Li electrode. Stripping lowers f (voids,
+   docs/references.md#derived-stripping-supply), which focuses the next plating: the mechanism by
+   which voids lead to dendrites (Kasemchainan 2019 [U], docs/references.md#kasemchainan2019);
 2. extrusion through the separator: Li pushed into its pores at least as deep as the separator
-   is thick (lab-data.md 2: 10 MPa and more push Li into and through the separator).
+   is thick (docs/lab-study.md#critical-current-density: 10 MPa and more push Li into and
+   through the separator).
 
 The contact lost entirely (f at its floor on the whole interface) is reported too, as a failure
-of the cell that is not a short (lab-data.md 2: at 1 MPa creep is too slow to keep contact).
+of the cell that is not a short (docs/lab-study.md#critical-current-density: at 1 MPa creep is
+too slow to keep contact).
 """
 
 from __future__ import annotations

@@ -56,6 +56,10 @@ PARAMETERS: dict[str, str] = {
     "solid_diffusivity": "diffusivity",
     "particle_radius": "length",
     "exchange_current_density": "current_density",
+    "thermal_expansion": "thermal_expansion",
+    "findley_coefficient": "dimensionless",
+    "findley_time": "time",
+    "findley_exponent": "dimensionless",
 }
 
 _REF = "docs/references.md#"
@@ -225,4 +229,25 @@ RANGES: dict[str, Range] = {
         "oxide | sulfide interfaces about 1 A/m^2",
         "must be > 0 (no reaction at all is an insulator, not an interface); 1e5 A/m^2 "
         "(10 A/cm^2) is beyond any electrode reaction", ("A/m^2", 1.0)),
+    "thermal_expansion": _r(
+        -50e-6, 500e-6, (1e-6, 100e-6),
+        "the stack's solids: Si 2.6e-6, Ti 8.6e-6 (" + _REF + "datasheet-ti), steel 12e-6 ("
+        + _REF + "datasheet-steel), Li 46e-6 (" + _REF + "datasheet-li-cte), PEEK 47e-6 ("
+        + _REF + "datasheet-peek) 1/K",
+        "a few solids shrink on heating (down to about -10e-6 1/K); none expands by more than "
+        "500e-6 1/K (rubbers)", ("1/K", 1.0)),
+    "findley_coefficient": _r(
+        0.0, 10.0, (0.0, 1.0),
+        "glassy polymers creep by 5-50 % of their elastic strain over a year; PEEK 0.15 after 14 "
+        "months at 30 MPa (" + _REF + "maksimov1997)",
+        "the creep compliance is >= 0 times the elastic one; 10 times is flow, not creep"),
+    "findley_time": _r(
+        1.0, 3.2e9, (3600.0, 3.2e8),
+        "the duration of the creep test the law is fitted to: hours to years (" + _REF +
+        "maksimov1997: 14 months)",
+        "a time scale between 1 s and 100 years", ("s", 1.0)),
+    "findley_exponent": _r(
+        0.0, 1.0, (0.05, 0.5),
+        "Findley exponents of glassy polymers 0.1-0.3 (" + _REF + "maksimov1997)",
+        "the exponent of t^m lies in (0, 1): creep that slows down", lo_open=True, hi_open=True),
 }

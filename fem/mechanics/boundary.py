@@ -39,8 +39,11 @@ def dirichlet(mech) -> tuple[list, list]:
     if st.die.meshed:
         raise SolverError("an elastic (meshed) die needs wall contact, not available yet; "
                           "use cell.die.model = 'rigid'")
-    if st.die.enabled and mech.axisym:
-        fixed.append((dofs("outer", 0), 0))  # rigid die: u_r = 0 (3D: penalty, die_penalty)
+    if st.die.enabled and mech.axisym:  # rigid die: u_r = 0 (3D: penalty, die_penalty)
+        outer = cm.facets("outer")
+        if mech.rims is not None:  # the Li rims leave through the die's clearance
+            outer = np.setdiff1d(outer, mech.rims.facets)
+        fixed.append((dolfinx.fem.locate_dofs_topological(V.sub(0), fdim, outer), 0))
     if not mech.axisym:
         fixed += _symmetry_planes(mech, dofs, bonded)
     if not mech.axisym and not bonded:

@@ -88,7 +88,16 @@ class CreepModel:
         """The creep increment exceeded at only ``fraction`` of the creep quadrature points
         (all ranks). Used to control the time step: unlike the maximum it is not held down by
         the stress singularity at a free Li corner, where the Norton rate is unbounded."""
-        dp = self.dp_q.x.array[self.dofs.reshape(-1)]
+        return self._quantile(self.dp_q, fraction)
+
+    def strain_measure(self, fraction: float = 0.005) -> float:
+        """The equivalent creep strain exceeded at only ``fraction`` of the creep quadrature
+        points (all ranks): the strain of the flowing Li, not of the singular corner where a
+        free rim meets a sticking face."""
+        return self._quantile(self.p_eq, fraction)
+
+    def _quantile(self, f, fraction: float) -> float:
+        dp = f.x.array[self.dofs.reshape(-1)]
         n = self.comm.allreduce(dp.size, op=MPI.SUM)
         k = max(1, int(fraction * n))
         top = np.sort(dp)[-k:]

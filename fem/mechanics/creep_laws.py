@@ -2,7 +2,7 @@
 
 The finite-element code computes, at every quadrature point, the elastic trial von Mises stress
 ``seq_tr`` (Pa). A creep law then solves the backward-Euler radial return (small strain, J2,
-isochoric flow along the trial deviator; physics.md 1.4)::
+isochoric flow along the trial deviator; Simo & Hughes 1998, docs/references.md#simo1998)::
 
     seq = seq_tr - 3 G dp,         dp = dt * rate(seq, state_{n+1}, T)
 
@@ -10,13 +10,16 @@ for the equivalent creep strain increment ``dp`` and returns it with the consist
 ``beta = d(dp)/d(seq_tr)`` (the exact total derivative of the converged local solution, including
 the dependence through the internal state) and the updated internal state.
 
-Two laws (physics.md 1.3, 1.4):
+Two laws (docs/references.md#derived-norton-fit, docs/references.md#anand2019):
 
-* :class:`NortonCreep` (physics.md 1.3a, 1.4 option B; Masias 2019 fit)::
+* :class:`NortonCreep` (docs/references.md#derived-norton-fit: fit to Masias et al. 2019)::
 
       rate = A_ref (seq/sigma_ref)^n exp(-Q/R (1/T - 1/T_ref))
 
-* :class:`NarayanAnandCreep` (physics.md 1.3b, 1.4 option A; Narayan & Anand 2018)::
+* :class:`NarayanAnandCreep` (docs/references.md#anand2019: the law's form follows Narayan &
+  Anand 2018, #narayan2018; its temperature dependence, rate-dependent saturation and the li
+  card's parameter set are those of the ecmLab/continuum decks, #ecmlab-continuum, probably
+  Anand & Narayan, JES 2019 [U], not the 2018 paper's set)::
 
       rate   = nu0 exp(-Q/RT) (seq/S)^(1/m)
       S_dot  = H0 |1 - S/S*|^a sign(1 - S/S*) rate,   S(0) = S0
@@ -121,7 +124,7 @@ def _power_return(t: np.ndarray, k: np.ndarray, p: float, max_it: int = 100) -> 
 
 @dataclass
 class NortonCreep:
-    """Norton power-law creep with an Arrhenius factor (physics.md 1.3a, 1.4 option B).
+    """Norton power-law creep with an Arrhenius factor (docs/references.md#derived-norton-fit).
 
     ``rate = A_ref (seq/sigma_ref)^n exp(-Q/R (1/T - 1/T_ref))``; Masias 2019 fit for Li:
     A_ref = 7.73e-3 1/s at sigma_ref = 1 MPa, T_ref = 299.15 K, n = 6.56, Q = 37 kJ/mol.
@@ -175,8 +178,12 @@ class NortonCreep:
 
 @dataclass
 class NarayanAnandCreep:
-    """Narayan & Anand (2018) elastic-viscoplastic Li with rate-dependent saturation
-    (physics.md 1.3b, 1.4 option A). State: the flow resistance S (Pa), S(0) = S0.
+    """Anand-type elastic-viscoplastic Li with rate-dependent saturation
+    (docs/references.md#anand2019). The form follows Narayan & Anand 2018 (#narayan2018, an
+    isothermal law with a constant saturation); the temperature dependence, the rate-dependent
+    saturation and the li card's parameter set are those of the ecmLab/continuum decks
+    (#ecmlab-continuum), probably Anand & Narayan, JES 2019 [U]. State: the flow resistance
+    S (Pa), S(0) = S0.
 
     ``rate = nu0 exp(-Q/RT) (seq/S)^(1/m)``,
     ``S_dot = H0 |1 - S/S*|^a sign(1 - S/S*) rate``,
@@ -213,7 +220,8 @@ class NarayanAnandCreep:
         return self.nu(T) * (np.asarray(seq, dtype=float) / S) ** (1.0 / self.m)
 
     def steady_state_rate(self, seq: np.ndarray, T: float) -> np.ndarray:
-        """Closed form at S = S* (physics.md 1.3b): ``nu0 exp(-Q/RT) (seq/S_tilde)^(1/(m+n_s))``."""
+        """Closed form at S = S* (docs/references.md#derived-anand-steady-state):
+        ``nu0 exp(-Q/RT) (seq/S_tilde)^(1/(m+n_s))``."""
         return self.nu(T) * (np.asarray(seq, dtype=float) / self.S_tilde) ** (1.0 / (self.m + self.n_s))
 
     # -- the scalar equation F(S) = 0 and its partial derivatives --------------------------------
@@ -334,8 +342,9 @@ class NarayanAnandCreep:
 
 @dataclass
 class OverstressPlasticity:
-    """J2 plasticity of Li_xSi as a Perzyna overstress law (physics.md 4.3; Perzyna 1966,
-    Simo & Hughes 1998 sec. 2.7), used by the same radial return as Li creep::
+    """J2 plasticity of Li_xSi as a Perzyna overstress law (docs/references.md#lixsi-background, [U];
+    Perzyna 1966, #perzyna1966; Simo & Hughes 1998 sec. 2.7, #simo1998), used by the same radial return
+    as Li creep::
 
         rate = <seq/sigma_y - 1> / tau       (<x> = max(x, 0))
 
@@ -385,9 +394,9 @@ def creep_law_from_material(material, law: str = "norton") -> CreepLaw:
     """Build a creep law from a material card (``fem.materials.load_material("li")``).
 
     ``law = "norton"``: creep_reference_rate, creep_exponent, creep_reference_stress,
-    creep_reference_temperature, creep_activation_energy (physics.md 1.4 option B).
+    creep_reference_temperature, creep_activation_energy (docs/references.md#derived-norton-fit).
     ``law = "narayan_anand"`` (or ``"anand"``): anand_* and creep_activation_energy
-    (physics.md 1.4 option A).
+    (docs/references.md#anand2019).
     """
     key = law.strip().lower().replace("-", "_")
     v = material

@@ -1,4 +1,5 @@
-"""Spring-holder sizing, the way the lab does it by hand (lab-data.md 1; physics.md 5.2, 5.3).
+"""Spring-holder sizing, the way the lab does it by hand (docs/lab-study.md#cell-build;
+docs/references.md#derived-spring-holder, #derived-fixed-gap-compliance).
 
 A spring ("constant pressure") holder has ``n`` springs of rate ``k_s`` between the top plate and
 the nuts of the screws. For a target stack pressure ``p`` on the cell area ``A``:
@@ -8,12 +9,14 @@ the nuts of the screws. For a target stack pressure ``p`` on the cell area ``A``
 * spring compression needed   x = F_s / k_s                       (29.4 lbf / 5.5 lbf/mm = 5.35 mm)
 * margin to the maximum load  F_max - F_s                          (53 lbf - 29.4 lbf)
 
-During charge the stack grows by the plated Li (physics.md 4.1, 0 #10)::
+During charge the stack grows by the plated Li
+(docs/references.md#derived-li-thickness-per-capacity)::
 
     delta = q V_Li / F_Faraday        (q: areal capacity in C/m^2; 4.85 um per mAh/cm^2)
 
 optionally less a cathode contraction given by the user. The holder answers with the series
-stiffness of the springs (in parallel, n k_s) and the frame (physics.md 5.2, 5.3)::
+stiffness of the springs (in parallel, n k_s) and the frame
+(docs/references.md#derived-fixed-gap-compliance, #derived-spring-holder)::
 
     1/k = 1/(n k_s) + 1/k_frame,      dp = k delta / A
 
@@ -32,14 +35,14 @@ from fem.constants import FARADAY
 from fem.errors import CaseError
 from fem.units import to_si
 
-#: Li molar volume, m^3/mol (physics.md 0 #9, 4.1; li.toml molar_volume).
+#: Li molar volume, m^3/mol (docs/references.md#derived-li-molar-volume; li.toml molar_volume).
 LI_MOLAR_VOLUME = 13.0e-6
 #: One pound-force in newtons (exact by definition).
 LBF = 4.4482216152605
 #: mAh/cm^2 in C/m^2.
 MAH_PER_CM2 = 3.6e4
 
-#: The lab's spring holder (lab-data.md 1): three springs of 5.5 lbf/mm, 53 lbf maximum each.
+#: The lab's spring holder (docs/lab-study.md#cell-build): three springs of 5.5 lbf/mm, 53 lbf maximum each.
 LAB_SPRING_COUNT = 3
 LAB_SPRING_RATE = 5.5 * LBF / 1e-3  # N/m
 LAB_SPRING_MAX_LOAD = 53.0 * LBF  # N
@@ -47,12 +50,13 @@ LAB_SPRING_MAX_LOAD = 53.0 * LBF  # N
 
 def plating_growth(areal_capacity: float, molar_volume: float = LI_MOLAR_VOLUME) -> float:
     """Stack growth (m) from plating ``areal_capacity`` (C/m^2) of dense Li: ``q V_Li / F``
-    (physics.md 4.1: 4.85 um per mAh/cm^2)."""
+    (4.85 um per mAh/cm^2, docs/references.md#derived-li-thickness-per-capacity)."""
     return areal_capacity * molar_volume / FARADAY
 
 
 def series_stiffness(spring_count: int, spring_rate: float, frame_stiffness: float = math.inf) -> float:
-    """Holder stiffness (N/m): ``1/k = 1/(n k_s) + 1/k_frame`` (physics.md 5.2, 5.3); springs in
+    """Holder stiffness (N/m): ``1/k = 1/(n k_s) + 1/k_frame``
+    (docs/references.md#derived-fixed-gap-compliance, #derived-spring-holder); springs in
     parallel, in series with the frame (``inf``: rigid frame)."""
     inv = 1.0 / (spring_count * spring_rate) if spring_rate < math.inf else 0.0
     if not math.isinf(frame_stiffness):
@@ -62,7 +66,8 @@ def series_stiffness(spring_count: int, spring_rate: float, frame_stiffness: flo
 
 def pressure_swing(growth: float, stiffness: float, area: float) -> float:
     """Stack pressure rise (Pa) for a stack growth ``growth`` (m) against a holder of stiffness
-    ``stiffness`` (N/m) on ``area`` (m^2): ``dp = k delta / A`` (physics.md 5.3)."""
+    ``stiffness`` (N/m) on ``area`` (m^2): ``dp = k delta / A``
+    (docs/references.md#derived-spring-holder)."""
     return stiffness * growth / area
 
 
@@ -187,11 +192,11 @@ def size_spring_holder(base: SizingInputs, target_pressure: str | None = None,
                        max_load: str | None = None, max_swing: str | None = None,
                        capacity: str | None = None, cathode_contraction: str | None = None
                        ) -> SpringHolderSizing:
-    """Size a spring holder. Option strings carry units (``"5 MPa"``, ``"5.5 lbf/mm"``,
-    ``"53 lbf"``, ``"4 mAh/cm^2"``, ``"2 um"``); anything not given comes from ``base`` (the
-    case's pressure, spring holder settings, areal capacity, frame stiffness, Li molar volume:
-    :func:`fem.cellstack.settings.holder_sizing_inputs`) or, for a case without springs, from
-    the lab's holder (lab-data.md 1). Invalid options raise :class:`CaseError` naming the option.
+    """Size a spring holder. Option strings carry units (``"5 MPa"``, ``"5.5 lbf/mm"``, ``"53 lbf"``,
+    ``"4 mAh/cm^2"``, ``"2 um"``); anything not given comes from ``base`` (the case's pressure, spring
+    holder settings, areal capacity, frame stiffness, Li molar volume:
+    :func:`fem.cellstack.settings.holder_sizing_inputs`) or, for a case without springs, from the lab's
+    holder (docs/lab-study.md#cell-build). Invalid options raise :class:`CaseError` naming the option.
     """
     p = (_positive(target_pressure, "pressure", "--target-pressure")
          if target_pressure is not None else base.target_pressure)
@@ -207,7 +212,7 @@ def size_spring_holder(base: SizingInputs, target_pressure: str | None = None,
         n = base.spring_count if spring_case else LAB_SPRING_COUNT
     defaulted = not spring_case and (springs is None or spring_rate is None or max_load is None)
     notes = [f"the case has a {base.holder_type} holder: springs not given on the command line "
-             "are the lab's (3 x 5.5 lbf/mm, 53 lbf max; lab-data.md 1)"] if defaulted else []
+             "are the lab's (3 x 5.5 lbf/mm, 53 lbf max; docs/lab-study.md#cell-build)"] if defaulted else []
     if base.note:
         notes.append(base.note)
     if spring_rate is not None:
@@ -240,7 +245,8 @@ def _stiff(k: float) -> str:
 
 def format_report(sz: SpringHolderSizing, name: str = "") -> list[str]:
     """The sizing as printable lines (SI and the lab's lbf / mm)."""
-    lines = [f"# {name + ': ' if name else ''}spring holder sizing (lab-data.md 1; physics.md 5.2, 5.3)"]
+    lines = [f"# {name + ': ' if name else ''}spring holder sizing (docs/lab-study.md#cell-build; "
+             "docs/references.md#derived-spring-holder, #derived-fixed-gap-compliance)"]
     row = "  {:<22}{}".format
     if sz.note:
         lines.append(row("note", sz.note))

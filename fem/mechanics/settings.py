@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from fem.mechanics.creep_laws import CreepLaw, OverstressPlasticity
+from fem.mechanics.die_rim import RimSettings
 
 #: A card table (x, y), piecewise linear, clamped at the ends.
 Table = tuple[tuple[float, ...], tuple[float, ...]]
@@ -94,6 +95,8 @@ class StackMechanicsSettings:
     platen: PlatenSettings = PlatenSettings()
     die: DieSettings = DieSettings()
     linear_solver: LinearSolverSettings = LinearSolverSettings()
+    #: the Li layers whose rim at the die bore has an outflow law (fem.mechanics.die_rim)
+    rims: tuple[RimSettings, ...] = ()
 
     @property
     def area(self) -> float:
@@ -114,8 +117,9 @@ class StackMechanicsSettings:
 # ---------------------------------------------------------------------------- inelastic region
 @dataclass(frozen=True)
 class YieldStrength:
-    """Yield strength of Li_xSi against its lithiation x (physics.md 4.3): the case's fixed
-    value (``fixed`` > 0) or the card's ``yield_strength_vs_lithiation`` table."""
+    """Yield strength of Li_xSi against its lithiation x (docs/references.md#lixsi-background,
+    [U]): the case's fixed value (``fixed`` > 0) or the card's ``yield_strength_vs_lithiation``
+    table."""
 
     fixed: float = 0.0  # Pa
     table: Table | None = None
@@ -175,7 +179,8 @@ class PlatingLayer:
 
 @dataclass(frozen=True)
 class CathodeBreathing:
-    """The composite cathode's isotropic strain against its state of charge (physics.md 4.2):
+    """The composite cathode's isotropic strain against its state of charge (Koerver et al.
+    2018, docs/references.md#koerver2018; SOC shape: docs/references.md#jousseaume2024):
     eps = f(SOC) (dV/V)_active,full phi_active / 3, with f the card's ``volume_change_vs_soc``
     table and SOC the charge passed over the areal capacity (C/m^2)."""
 
@@ -188,9 +193,9 @@ class CathodeBreathing:
 
 @dataclass(frozen=True)
 class AnodeSwelling:
-    """Li_xSi swelling (physics.md 4.3): J(x) = 1 + (Omega_Li rho / M) x with ``expansion_ratio``
-    Omega_Li rho / M; x rises by q / (F n_Si) on charge, ``si_moles`` n_Si the Si moles per area
-    of the (first) anode layer. ``yield_strength`` is set for a plastic anode."""
+    """Li_xSi swelling (docs/references.md#derived-lixsi-swelling): J(x) = 1 + (Omega_Li rho / M) x
+    with ``expansion_ratio`` Omega_Li rho / M; x rises by q / (F n_Si) on charge, ``si_moles`` n_Si
+    the Si moles per area of the (first) anode layer. ``yield_strength`` is set for a plastic anode."""
 
     layers: tuple[str, ...]
     si_moles: float  # mol/m^2
@@ -200,9 +205,21 @@ class AnodeSwelling:
 
 
 @dataclass(frozen=True)
+class ThermalLayer:
+    """A layer's linear thermal expansion (1/K): an isotropic eigenstrain alpha dT."""
+
+    name: str
+    thermal_expansion: float
+
+
+@dataclass(frozen=True)
 class VolumeChangeSettings:
-    """The eigenstrain sources of the stack (:class:`fem.mechanics.volume_change.VolumeChange`)."""
+    """The eigenstrain sources of the stack (:class:`fem.mechanics.volume_change.VolumeChange`):
+    plating, cathode breathing, Li_xSi swelling and thermal expansion from the temperature
+    ``reference_temperature`` the stack is built at."""
 
     li_layers: tuple[PlatingLayer, ...] = ()
     cathode: CathodeBreathing | None = None
     anode: AnodeSwelling | None = None
+    thermal: tuple[ThermalLayer, ...] = ()
+    reference_temperature: float = 298.15

@@ -42,6 +42,7 @@ from fem.mechanics.friction import Friction
 from fem.mechanics.holder import Holder
 from fem.mechanics.kinematics import axial_index, strain, von_mises, weight
 from fem.mechanics.linear_solver import default_options, make_ksp
+from fem.mechanics.rim_outflow import RimOutflow
 from fem.mechanics.settings import StackMechanicsSettings
 
 fpetsc = dolfinx.fem.petsc
@@ -120,6 +121,8 @@ class StackMechanics:
         self.creep = None
         self.P_load = dolfinx.fem.Constant(msh, 0.0)  # uniform-pressure platen only
         self.friction = None  # Coulomb friction at rigid faces (fem.mechanics.friction)
+        # the Li rims at the die bore with their outflow law (fem.mechanics.rim_outflow)
+        self.rims = RimOutflow(self, settings.rims) if settings.rims else None
         self._compiled = False
 
     # ------------------------------------------------------------------ set-up
@@ -138,6 +141,9 @@ class StackMechanics:
         penalty = die_penalty(self, v)  # the rigid frictionless die wall in 3D
         if penalty is not None:
             F += penalty
+        if self.rims is not None:
+            F += self.rims.residual_term(v)
+            self.rims.compile(v)
         J = ufl.derivative(F, self.du, ddu)
         self.F_form = dolfinx.fem.form(F)
         self.J_form = dolfinx.fem.form(J)
@@ -184,6 +190,8 @@ class StackMechanics:
         outlive the run: many runs in one process then exhaust MPICH's communicators."""
         if not self._compiled:
             return
+        if self.rims is not None:
+            self.rims.close()
         for name in ("ksp", "A", "A_raw", "b", "b_full", "b_w", "w_bc"):
             obj = getattr(self, name, None)
             if obj is not None:
@@ -266,6 +274,8 @@ class StackMechanics:
                 self._assemble_residual()  # the friction state (stick / slip, N) for the tangent
             self._assemble_jacobian()
             self._solve_platen_mode()
+        if self.rims is not None:
+            self.rims.assemble_loads()
         residuals: list[float] = []
         r0 = None
         for it in range(max_it + 1):
@@ -281,7 +291,9 @@ class StackMechanics:
             p_scale = max(abs(self.holder.p_ref), abs(p), 1e5)
             g_tol = (rtol * p_scale if self.holder.mode == "force"
                      else rtol * max(abs(U), 1e-9) + 1e-15)
-            if it > 0 and rnorm <= max(rtol * r0, atol * p_scale * self.area) and abs(g) <= g_tol:
+            rims_ok = self.rims is None or self.rims.residuals(rtol)[1]
+            if (it > 0 and rnorm <= max(rtol * r0, atol * p_scale * self.area)
+                    and abs(g) <= g_tol and rims_ok):
                 self._p_converged = p
                 return NewtonResult(it, residuals, p)
             if it == max_it or not np.isfinite(rnorm) or _diverging(residuals):
@@ -299,7 +311,13 @@ class StackMechanics:
                     wv, cv = self.w.x.petsc_vec, self.corr.x.petsc_vec
                     dp_dX -= self.friction.bilinear(wv, wv) / self.area
                     p -= (self._scalar(self.wJc_form) + self.friction.bilinear(wv, cv)) / self.area
-                dX = self.holder.increment(p, U, dp_dX)
+                if self.rims is None:
+                    dX = self.holder.increment(p, U, dp_dX)
+                else:
+                    self.rims.solve_modes()
+                    dX, dps = self.rims.step(self.holder.residual(p, U), dp_dX,
+                                             *self.holder.coefficients())
+                    self.rims.apply(dps)
             else:  # X = P: p changes one to one, U by the mean of w and of the correction
                 dU_dX = self._mean_top(self.mean_form_w)
                 U_lin = U + self._mean_top(self.mean_form_corr)
@@ -342,6 +360,8 @@ class StackMechanics:
 
     def commit(self) -> None:
         """Accept the converged increment: update stress, totals and (large deformation) mesh."""
+        if self.rims is not None:
+            self.rims.commit()
         self._update_local()
         self.sigma_n.interpolate(self.sigma_expr)
         self.sigma_n.x.scatter_forward()
@@ -370,6 +390,8 @@ class StackMechanics:
         self.du.x.array[:] = 0.0
         if self.platen == "rigid":
             self.X = 0.0
+        if self.rims is not None:
+            self.rims.restore()
 
     def _move_mesh(self, du: dolfinx.fem.Function) -> None:
         """x <- x + du at the geometry nodes (updated Lagrangian)."""
@@ -398,10 +420,13 @@ class StackMechanics:
     def state_scalars(self) -> dict[str, float | None]:
         """Platen displacement, last pressure and the predictor's platen increment."""
         return {"U": self.U, "p_n": self.p_n, "dU_n": self._dU_n,
-                "p_converged": self._p_converged}
+                "p_converged": self._p_converged,
+                "rims": self.rims.state() if self.rims is not None else None}
 
     def set_state_scalars(self, values: dict[str, float | None]) -> None:
         self.U, self.p_n = values["U"], values["p_n"]
+        if self.rims is not None:
+            self.rims.set_state(values["rims"])
         if values["dU_n"] is not None:
             self._dU_n = values["dU_n"]
         if values["p_converged"] is not None:

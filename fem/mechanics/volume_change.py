@@ -1,15 +1,17 @@
 """Volume change of the electrodes as eigenstrains driven by the state of charge.
 
-* Li plating / stripping (physics.md 4.1): a current density i (A/m^2, local) plates Li at the
-  Li | separator interface at the rate v = i V_Li / F (1 mA/cm^2 -> 4.85 um/h). The Li layer
+* Li plating / stripping (docs/references.md#derived-li-thickness-per-capacity): a current
+  density i (A/m^2, local) plates Li at the Li | separator interface at the rate v = i V_Li / F
+  (1 mA/cm^2 -> 4.85 um/h; V_Li: docs/references.md#derived-li-molar-volume). The Li layer
   grows in thickness only: d eps_zz = i V_Li dt / (F h_Li). In a full cell charging plates Li;
   in a symmetric cell charging plates the upper Li layer and strips the lower one.
-* Cathode composite breathing (physics.md 4.2): isotropic strain
+* Cathode composite breathing (Koerver et al. 2018, docs/references.md#koerver2018; SOC shape:
+  docs/references.md#jousseaume2024): isotropic strain
   eps = f(SOC) * (dV/V)_active,full * phi_active / 3, with f the card's
   ``volume_change_vs_soc`` table, phi_active the active volume fraction of the composite and
   SOC the charge passed over the areal capacity.
-* Li_xSi swelling (physics.md 4.3): J(x) = 1 + (Omega_Li / V_Si) x, isotropic stretch
-  (J(x)/J(x0))^(1/3) relative to the as-pressed electrode at x0; x rises by q / (F n_Si) on
+* Li_xSi swelling (docs/references.md#derived-lixsi-swelling): J(x) = 1 + (Omega_Li / V_Si) x, isotropic
+  stretch (J(x)/J(x0))^(1/3) relative to the as-pressed electrode at x0; x rises by q / (F n_Si) on
   charge with n_Si the Si moles per area.
 
 Until the electrochemistry model supplies the local current (``current_density`` hook), the
@@ -83,6 +85,8 @@ class VolumeChange:
                         for la, cells in self.li}
         self.eps_cathode = 0.0  # current isotropic strain of the cathode
         self.eps_anode = 0.0
+        self.thermal = [(mech.cm.cells(t.name), t.thermal_expansion) for t in settings.thermal]
+        self.temperature = settings.reference_temperature  # of the last committed step
 
     def _plastic_law(self, creep: CreepModel | None) -> OverstressPlasticity | None:
         """The plastic anode's law (its yield strength follows x), None for an elastic one."""
@@ -128,9 +132,11 @@ class VolumeChange:
         ratio, x0 = self.anode.expansion_ratio, self.anode.initial_lithiation
         return ((1 + ratio * np.maximum(x, 0.0)) / (1 + ratio * x0)) ** (1.0 / 3.0) - 1.0
 
-    def step(self, i_app: float, dt: float, charge_after: float) -> None:
+    def step(self, i_app: float, dt: float, charge_after: float,
+             temperature: float | None = None) -> None:
         """Set the eigenstrain increment of a step of length dt at applied current i_app
-        (A/m^2, + = charge) that ends with ``charge_after`` C/m^2 passed."""
+        (A/m^2, + = charge) that ends with ``charge_after`` C/m^2 passed and at
+        ``temperature`` (K; None: unchanged): each layer also expands by alpha dT."""
         self.mech.deigen.x.array[:] = 0.0
         charge_before = charge_after - i_app * dt
         for la, cells in self.li:
@@ -157,8 +163,15 @@ class VolumeChange:
                 self._set(cells, None, (e1 - e0) / (1 + e0))
             else:
                 self._set(cells, None, (eps_a - self.eps_anode) / (1 + self.eps_anode))
+        T = self.temperature if temperature is None else temperature
+        if T != self.temperature:
+            arr = self.mech.deigen.x.array.reshape(-1, 9)
+            for cells, alpha in self.thermal:
+                d = self.dofs[cells, 0]
+                for k in (0, 4, 8):
+                    arr[d, k] += alpha * (T - self.temperature)
         self.mech.deigen.x.scatter_forward()
-        self._pending = (eps_c, eps_a)
+        self._pending = (eps_c, eps_a, T)
 
     def commit(self) -> None:
-        self.eps_cathode, self.eps_anode = self._pending
+        self.eps_cathode, self.eps_anode, self.temperature = self._pending

@@ -1,4 +1,5 @@
-"""Lab measurements drawn over the history plots of the validation cases (lab-data.md).
+"""Lab measurements drawn over the history plots of the validation cases (the lab study,
+docs/lab-study.md).
 
 Each entry places points on the stack-pressure panel relative to an event in the run's
 history, so the overlay follows the protocol of the run rather than fixed clock times.
@@ -10,11 +11,11 @@ from __future__ import annotations
 #: anchors: "hold_start" (start of the first rest step), "end_first_charge".
 LAB_PRESSURE: dict[str, list[tuple[str, float, float, str]]] = {
     "li_symmetric_hold": [
-        ("hold_start", 1800.0, 23.0, "lab, 30 min at 25 MPa (lab-data.md 2)"),
-        ("hold_start", 86400.0, 21.1, "lab, 24 h at 25 MPa (lab-data.md 2)"),
+        ("hold_start", 1800.0, 23.0, "lab, 30 min at 25 MPa (lab study, contact hold)"),
+        ("hold_start", 86400.0, 21.1, "lab, 24 h at 25 MPa (lab study, contact hold)"),
     ],
     "ncm811_li_fixed_gap": [
-        ("end_first_charge", 0.0, 6.96, "lab, end of first charge, current ramp (lab-data.md 3)"),
+        ("end_first_charge", 0.0, 6.96, "lab, end of first charge, current ramp (lab study, full cell)"),
     ],
 }
 

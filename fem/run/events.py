@@ -6,8 +6,9 @@ Checked on every history row after an accepted step (no extra solves):
 * a number that is not finite (NaN, inf) in the row;
 * the platen moved more than MAX_STACK_STRAIN of the stack's height: the layers no longer carry
   the load (the models are for compressed solids, not a collapsed stack);
-* an equivalent creep strain above MAX_CREEP_STRAIN (Li extruded far beyond the geometry the
-  mesh can follow);
+* an equivalent creep strain above MAX_CREEP_STRAIN over 0.5 % of the Li (extruded far beyond
+  the geometry the mesh can follow; the quantile, since the strain at the singular corner where
+  a free rim meets a sticking face grows without bound in any flowing foil);
 * the cathode's mean state of charge outside [0, 1] by more than SOC_MARGIN (more charge passed
   than the cathode holds: the cut-off was never reached);
 * the Li layer thinner than MIN_LI_FRACTION of its initial thickness (stripped or squeezed out).
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass
 from fem.errors import SolverError
 
 MAX_STACK_STRAIN = 0.5
-MAX_CREEP_STRAIN = 5.0
+MAX_CREEP_STRAIN = 50.0
 SOC_MARGIN = 0.05
 MIN_LI_FRACTION = 0.05
 
@@ -60,11 +61,12 @@ def check(row: dict, li_thickness: float | None, stack_height: float) -> tuple[s
                 f"{abs(strain) * 100:.3g} % of the {stack_height * 1e6:.4g} um stack (limit "
                 f"{MAX_STACK_STRAIN * 100:g} %): the layers no longer carry the load "
                 f"({row.get('stack_pressure_MPa', 0.0):.4g} MPa)")
-    creep = row.get("max_creep_strain", 0.0)
+    creep = row.get("creep_strain_q995", 0.0)
     if creep > MAX_CREEP_STRAIN:
         return ("creep_runaway",
-                f"the equivalent creep strain of the Li reached {creep:.3g} (limit "
-                f"{MAX_CREEP_STRAIN:g}): the Li flows far beyond what the mesh follows")
+                f"the equivalent creep strain of the Li reached {creep:.3g} over 0.5 % of the "
+                f"Li (limit {MAX_CREEP_STRAIN:g}): the Li flows far beyond what the mesh "
+                "follows")
     soc = row.get("cathode_soc")
     if soc is not None and not -SOC_MARGIN <= soc <= 1.0 + SOC_MARGIN:
         return ("state_of_charge",

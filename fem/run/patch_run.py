@@ -35,7 +35,7 @@ import ufl
 from fem._dolfinx import MPI, dolfinx
 from fem.case.model import Case
 from fem.constants import MA_CM2, MPA, UM
-from fem.contact.patch_model import PatchModel, check_patch_case, initial_pressure
+from fem.contact.patch_model import PatchModel
 from fem.errors import Interrupted, SolverError
 from fem.log import Progress, get_logger
 from fem.mechanics.kinematics import deviator
@@ -45,6 +45,7 @@ from fem.output.history import History
 from fem.protocol.steps import LockGap, Press, ProtocolEntry, Release, SetTemperature
 from fem.run.controller import TimeStepController
 from fem.run.lifecycle import StopSignals, execute
+from fem.run.patch_setup import check_patch_case, initial_pressure, patch_model_settings
 
 #: Step-size growth factor per accepted step (four steps per decade).
 GROWTH = 10.0**0.25
@@ -115,7 +116,7 @@ class PatchRun:
 
     def setup(self, rundir: RunDirectory) -> None:
         t0 = time.perf_counter()
-        self.model = PatchModel(self.case, self.comm)
+        self.model = PatchModel(patch_model_settings(self.case), self.comm)
         self.history = History(rundir / "history.csv", self.comm, PATCH_COLUMNS)
         if self.case.output.fields:
             self._open_fields(rundir)

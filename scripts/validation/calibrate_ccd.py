@@ -1,6 +1,7 @@
-"""Calibrate the interface model's two parameters on the symmetric-cell CCDs of lab-data.md 2.
+"""Calibrate the interface model's two parameters on the symmetric-cell CCDs of the lab study.
 
-Lab-data.md 2: CCD 0.88 mA/cm^2 after a 1 min hold at 25 MPa, 2.15 mA/cm^2 after 30 min.
+Lab study (docs/lab-study.md#critical-current-density): CCD 0.88 mA/cm^2 after a 1 min hold at
+25 MPa, 2.15 mA/cm^2 after 30 min.
 Parameters: the micro-scale Li creep rate ``interface.creep_reference_rate`` (it sets how fast
 contact grows during the hold, how fast creep refills voids and how fast Li extrudes) and the
 critical local current density ``interface.critical_local_current_density``.
@@ -34,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from fem.output.history import read_history  # noqa: E402
 
 CASE = ROOT / "cases" / "li_symmetric_ccd.toml"
-LAB = {60.0: 0.88, 1800.0: 2.15}  # hold (s) -> CCD (mA/cm^2), lab-data.md 2
+#: hold (s) -> CCD (mA/cm^2), docs/lab-study.md#critical-current-density
+LAB = {60.0: 0.88, 1800.0: 2.15}
 RATES = [3e-12, 1e-11, 3e-11]
 
 
@@ -129,9 +131,9 @@ def main() -> None:
     best = min(table, key=lambda r: (round(r["squared_log_error"], 9), _off_centre(r, rates)))
     result = {
         "what": "interface.creep_reference_rate and interface.critical_local_current_density "
-                "fitted on lab-data.md 2 (CCD 0.88 mA/cm^2 after 1 min, 2.15 after 30 min at "
-                "25 MPa); cases/li_symmetric_ccd.toml, ramp 0.1 mA/cm^2 steps with 0.1 "
-                "mAh/cm^2 per half cycle (assumed)",
+                "fitted on the lab study's CCDs (docs/lab-study.md#critical-current-density: CCD "
+                "0.88 mA/cm^2 after 1 min, 2.15 after 30 min at 25 MPa); cases/li_symmetric_ccd.toml, "
+                "ramp 0.1 mA/cm^2 steps with 0.1 mAh/cm^2 per half cycle (assumed)",
         "lab_ccd_mA_cm2": {f"{k:g} s": v for k, v in LAB.items()},
         "grid": table,
         "fitted": best,

@@ -1,4 +1,5 @@
-"""Calibrate the 25 MPa contact hold of `li_symmetric_hold` (lab-data.md 2).
+"""Calibrate the 25 MPa contact hold of `li_symmetric_hold` (docs/lab-study.md#contact-hold;
+calibration points: docs/lab-study.md#calibration-points).
 
 Two parameters, on the two room-temperature points only (25 -> 23 MPa at 30 min, 21.1 MPa at
 24 h): the holder frame stiffness k and a multiplier m of the Li creep prefactor. A grid in
@@ -26,7 +27,7 @@ from fem.output.lab_data import HOLD_POINTS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = [sys.executable, "-m", "fem.cli"]
-POINTS = HOLD_POINTS  # lab-data.md 2, room temperature
+POINTS = HOLD_POINTS  # docs/lab-study.md#contact-hold, room temperature
 A_REF = 7.73e-3  # 1/s, the li card's creep_reference_rate
 HOLD = ["Press at 25 MPa for 10 s", "Lock gap", "Rest for 24 h"]
 

@@ -1,5 +1,6 @@
 """Calibrate the fixed-gap holder's frame stiffness on the first-cycle pressure swing of
-`ncm811_li_fixed_gap` (lab-data.md 3: 25.5 mg/cm^2, 5 MPa, 40 degC, swing 2.14 MPa).
+`ncm811_li_fixed_gap` (docs/lab-study.md#li-metal-full-cells: 25.5 mg/cm^2, 5 MPa, 40 degC, swing
+2.14 MPa).
 
 One parameter, by the secant method on log k (the swing rises monotonically with k).
 Writes docs/validation/swing_calibration.json.

@@ -1,4 +1,5 @@
-"""CCD predictions of the calibrated interface model (no recalibration), against lab-data.md.
+"""CCD predictions of the calibrated interface model (no recalibration), against the lab study
+(docs/lab-study.md).
 
 * symmetric cell (cases/li_symmetric_ccd.toml) after holds of 1 min ... 24 h at 25 MPa
   (lab: rises up to 30 min, falls for longer holds; 0.3-2.15 mA/cm^2 over all holds);
@@ -34,7 +35,8 @@ HOLDS = [300.0, 7200.0, 86400.0]  # 1 min and 30 min: the calibration runs (ccd_
 PRESSURES = [1.0, 10.0, 20.0]  # 5 MPa: the 30 min calibration run
 LOADINGS = [6.4, 25.5, 51.0]
 HOLDER_PRESSURES = [1.0, 5.0]
-#: the lab's full-cell test (lab-data.md 3): a stepwise current ramp during the first charge
+#: the lab's full-cell test (docs/lab-study.md#li-metal-full-cells): a stepwise current ramp during
+#: the first charge
 CHARGE_RAMP = "Ramp current from 0.2 to 1.0 mA/cm^2 in steps of 0.1 mA/cm^2 every 30 min"
 
 

@@ -1,8 +1,8 @@
-"""The 25 MPa contact hold of lab-data.md 2 at the interface-patch scale (fem.run.patch_run).
+"""The 25 MPa contact hold of the lab study at the interface-patch scale (fem.run.patch_run).
 
-Lab (lab-data.md 2, room temperature): cryo-FIB after 1 min at 25 MPa shows many voids at the
-Li/separator interface, after 30 min full contact without pores; the interface resistance falls
-fast over the first 20 min, then slowly.
+Lab (docs/lab-study.md#contact-hold, room temperature): cryo-FIB after 1 min at 25 MPa shows many
+voids at the Li/separator interface, after 30 min full contact without pores; the interface
+resistance falls fast over the first 20 min, then slowly.
 
 Model: the bundled 2D patch case ``cases/li_lpscl_rough_patch_2d.toml`` as it is (50 um wide
 plane-strain strip; self-affine roughness, 0.5 um RMS, 5 um correlation length, Hurst 0.8,

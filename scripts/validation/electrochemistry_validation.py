@@ -1,14 +1,15 @@
-"""Validation of the cell-scale electrochemistry (issue 5) against lab-data.md 3 and 4.
+"""Validation of the cell-scale electrochemistry (issue 5) against the lab study
+(docs/lab-study.md#li-metal-full-cells, docs/lab-study.md#silicon-cells).
 
-1. Separator resistance of the 13 mm, 300 mg Li6PS5Cl pellet (lab-data.md 4: about 35 ohm at
-   2.2 mS/cm): a symmetric Li | LPSCl | Li case of that pellet, solved by the solver at a small
-   current; the ohmic part is the total V/I minus the two charge-transfer resistances.
-2. Thickness changes of the NCM811 | LPSCl | Li cell (lab-data.md 3 table): the bundled
-   ncm811_li_fixed_gap case, charged to 4.3 V and discharged to 2.5 V (coupled run): Li
+1. Separator resistance of the 13 mm, 300 mg Li6PS5Cl pellet (docs/lab-study.md#silicon-cells: about
+   35 ohm at 2.2 mS/cm): a symmetric Li | LPSCl | Li case of that pellet, solved by the solver at a
+   small current; the ohmic part is the total V/I minus the two charge-transfer resistances.
+2. Thickness changes of the NCM811 | LPSCl | Li cell (docs/lab-study.md#li-metal-full-cells): the
+   bundled ncm811_li_fixed_gap case, charged to 4.3 V and discharged to 2.5 V (coupled run): Li
    thickness change from the run, cathode thickness change from its strain at the SOC.
-3. First-cycle efficiencies (lab-data.md 4): one parameter calibrated, the Si trapping
-   (materials.si.first_cycle_efficiency), on the LiCoO2 | Si full cell (78.3 %); the half-cell
-   values are the card values (NCM811 75 %, LiCoO2 95 %). Predicted without recalibration:
+3. First-cycle efficiencies (docs/lab-study.md#silicon-cells): one parameter calibrated, the Si
+   trapping (materials.si.first_cycle_efficiency), on the LiCoO2 | Si full cell (78.3 %); the
+   half-cell values are the card values (NCM811 75 %, LiCoO2 95 %). Predicted without recalibration:
    LiCoO2 | Li1Si, NCM811 | Si, NCM811 | Li1Si.
 4. The first-cycle pressure swing of ncm811_li_fixed_gap with the coupled current
    distribution against the mechanics-only result (the calibration point, 2.14 MPa).

@@ -1,14 +1,15 @@
-"""Prediction: Li | LPSCl | Li cell resistance against stack pressure (Doux 2020, physics.md 2.1)
-from the reduced interface model (fem.interface.contact_state), no recalibration.
+"""Prediction: Li | LPSCl | Li cell resistance against stack pressure (Doux 2020,
+docs/references.md#doux2020) from the reduced interface model (fem.interface.contact_state), no recalibration.
 
 Doux et al. 2020 [S]: 12.7 mm Li discs on a ~1 mm LPSCl pellet; cell impedance 1 MPa > 500 Ohm,
 5 MPa ~110, 10 ~50, 15 ~40, 20 ~35, 25 ~32 Ohm; back at 5 MPa after 25 MPa ~50 Ohm.
 Model (assumptions stated): each pressure is applied for 1 h at 25 degC (the hold is not
 reported), the contact fraction f follows (1) of fem/interface/contact_state.py; each interface
-adds R_ct / f (charge transfer on the true contact, i0 of physics.md 3.3) plus the spot-array
-constriction R'' = pi a / (4 kappa f) (1 - sqrt f)^1.5 (physics.md 3.5) with spots of radius a
-equal to the gap height (fem/interface/parameters.py); the pellet bulk is 33 Ohm (physics.md
-2.1 [D]).
+adds R_ct / f (charge transfer on the true contact, i0 of docs/references.md#derived-exchange-current)
+plus the spot-array constriction R'' = pi a / (4 kappa f) (1 - sqrt f)^1.5
+(docs/references.md#derived-constriction) with spots of radius a equal to the gap height
+(fem/interface/parameters.py); the pellet bulk is 33 Ohm (docs/references.md#derived-bulk-resistance
+[D]).
 
     python scripts/validation/interface_impedance.py  -> docs/validation/interface_impedance.json
 """
@@ -36,8 +37,8 @@ from fem.interface.parameters import DEFAULTS  # noqa: E402
 FARADAY = 96485.33212
 T = 298.15
 AREA = math.pi * (12.7e-3 / 2) ** 2
-R_BULK = 33.0  # Ohm (physics.md 2.1 [D])
-KAPPA = 0.2  # S/m (physics.md 0 #11)
+R_BULK = 33.0  # Ohm (docs/references.md#derived-bulk-resistance [D])
+KAPPA = 0.2  # S/m (docs/references.md#derived-lpscl-conductivity)
 LAB = {1: ">500", 5: 110, 10: 50, 15: 40, 20: 35, 25: 32, "5 after 25": 50}
 
 

@@ -1,4 +1,5 @@
-"""Stack-mechanics validation against lab-data.md: calibration points and predictions.
+"""Stack-mechanics validation against the lab study (docs/lab-study.md): calibration points and
+predictions.
 
 Runs the bundled cases (each in its own process), writes figures to docs/validation/ and the
 table docs/validation/mechanics_table.md that docs/validation.md includes. Calibrated values
@@ -28,7 +29,7 @@ from fem.output.lab_data import HOLD_POINTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "validation"
-LOADINGS = [6.4, 12.8, 25.5, 38.2, 51.0]  # mg/cm^2, lab-data.md 1 (6.4 to 51)
+LOADINGS = [6.4, 12.8, 25.5, 38.2, 51.0]  # mg/cm^2, docs/lab-study.md#cell-build (6.4 to 51)
 SYM_CYCLING = ["Press at 25 MPa for 10 s", "Lock gap", "Rest for 30 min", "Release to 5 MPa",
                "Lock gap", "Rest for 10 min"]
 
@@ -83,7 +84,7 @@ def main() -> None:
             t = h["time_s"][sel] - h["time_s"][sel][0] + 10.0
             ax.semilogx(t / 60, h["stack_pressure_MPa"][sel], label=label)
     ax.plot([t / 60 for t in HOLD_POINTS], list(HOLD_POINTS.values()), "ko",
-            label="lab, 25 degC (lab-data.md 2)")
+            label="lab, 25 degC (lab study, contact hold)")
     ax.set_xlabel("time in the hold (min)")
     ax.set_ylabel("stack pressure (MPa)")
     ax.legend()
@@ -143,7 +144,7 @@ def main() -> None:
     if swings:
         ms, ss = zip(*swings, strict=True)
         ax2.plot(ms, ss, "o-", label="model (25.5 calibrated, others predicted)")
-        ax2.plot([25.5], [2.14], "ks", label="lab (lab-data.md 3)")
+        ax2.plot([25.5], [2.14], "ks", label="lab (lab study, full cell)")
     ax2.set_xlabel("cathode loading (mg/cm$^2$)")
     ax2.set_ylabel("first-cycle swing (MPa)")
     ax2.legend(fontsize=8)

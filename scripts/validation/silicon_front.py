@@ -1,5 +1,6 @@
-"""The lithiation front through the Li_xSi anode of lco_li1si (issue 5; lab-data.md 4: only the
-separator-facing side of the Si layer lithiates, the collector side stays unreacted).
+"""The lithiation front through the Li_xSi anode of lco_li1si (issue 5;
+docs/lab-study.md#silicon-cells: only the separator-facing side of the Si layer lithiates, the
+collector side stays unreacted).
 
 The anode model of the cell runs (fem.electrochemistry.silicon.SiliconAnode, built from the
 case's anode layer and the si card) is charged at the cell's current: the profile x(depth) at
