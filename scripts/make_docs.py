@@ -41,6 +41,8 @@ from fem.materials import (  # noqa: E402
     load_material,
 )
 from fem.materials import RANGES as CARD_RANGES  # noqa: E402
+from fem.materials.holder_cards import HOLDER_PARAMETERS  # noqa: E402
+from fem.materials.parameters import HOLDER_PART_CLASSES, HOLDER_RANGES  # noqa: E402
 from fem.protocol.ranges import LI_MELTING_POINT, STEP_RANGES  # noqa: E402
 from fem.units import EXAMPLES, Range  # noqa: E402
 
@@ -323,6 +325,18 @@ def materials() -> str:
                      f"{_cell(rng.why)} | {_cell(rng.hard_why)} |")
     for key, what in CHOICES.items():
         lines.append(f"| `{key}` | a name: {_cell(what)} | - | `\"ncm811\"` |")
+    lines += ["", "## Holder-card parameters", "",
+              "The values of a holder card (`fem/materials/holders/*.toml`, overridden in a "
+              "case's `[holder.card_values]`) and their ranges (`fem/materials/parameters.py`); "
+              "its parts' cards take the classes: "
+              + ", ".join(f"{part} {' or '.join(f'`{c}`' for c in classes)}"
+                          for part, classes in HOLDER_PART_CLASSES.items()) + ".", "",
+              "| parameter | dimension | hard range | plausible range | source of the plausible "
+              "range | reason for the hard range |", "|---|---|---|---|---|---|"]
+    for key, dim in HOLDER_PARAMETERS.items():
+        rng = HOLDER_RANGES[key]
+        lines.append(f"| `{key}` | `{dim}` | {_cell(rng.hard_text())} | "
+                     f"{_cell(rng.plausible_text())} | {_cell(rng.why)} | {_cell(rng.hard_why)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,8 @@ from fem.case.schema import SCHEMA
 from fem.errors import CaseError, ProtocolError
 from fem.materials import PARAMETERS, bundled_names, load_material
 from fem.materials import RANGES as CARD_RANGES
+from fem.materials.holder_cards import HOLDER_PARAMETERS
+from fem.materials.parameters import HOLDER_RANGES
 from fem.protocol.parser import parse_step
 from fem.protocol.ranges import STEP_RANGES
 from fem.units import Range
@@ -276,12 +278,12 @@ def test_implausible_card_values_warn_with_their_source(param):
 
 
 def test_every_range_has_a_source_and_a_plausible_range_inside_the_hard_one():
-    tables = [RANGES, CARD_RANGES, STEP_RANGES]
+    tables = [RANGES, CARD_RANGES, STEP_RANGES, HOLDER_RANGES]
     for table in tables:
         for key, rng in table.items():
             assert rng.why and rng.hard_why, key
             assert rng.lo <= rng.plausible[0] <= rng.plausible[1] <= rng.hi, key
-    assert set(CARD_RANGES) == set(PARAMETERS)
+    assert set(CARD_RANGES) == set(PARAMETERS) and set(HOLDER_RANGES) == set(HOLDER_PARAMETERS)
     numeric = [k for k in _all_keys(SCHEMA) if _is_numeric(_spec(k))]
     assert sorted(numeric) == sorted(k for k in RANGES if k != "holder.frame_stiffness"), \
         "every numeric key of the schema has a range"
@@ -354,3 +356,20 @@ def test_absurd_step_quantities_are_case_errors(step, key):
     with pytest.raises(ProtocolError, match="must be in") as info:
         parse_step(step, key)
     assert info.value.key == key
+
+
+# ---------------------------------------------------------------------------- holder cards
+@pytest.mark.parametrize("param", sorted(HOLDER_PARAMETERS))
+def test_every_holder_card_value_at_and_past_its_hard_range(param):
+    rng = HOLDER_RANGES[param]
+    raw = copy.deepcopy(BASE_CASE)
+    raw["holder"] = {"type": "fixed_gap", "pressure": "5 MPa", "card": "lab_peek_ti"}
+    assert isinstance(verdict(raw)[0], Case)
+    inside, past = _inside_and_past(rng, param.endswith("_count"))
+    key = f"holder.card_values.{param}"
+    unit = SI.get(HOLDER_PARAMETERS[param], {"area": "m^2", "compliance": "m/N"}.get(
+        HOLDER_PARAMETERS[param], ""))
+    for value, bad in [(v, False) for v in inside] + [(v, True) for v in past]:
+        raw["holder"]["card_values"] = {param: f"{value!r} {unit}".strip()}
+        res, _ = verdict(raw)
+        assert _is_range_error(res, key) == bad, (param, value, res)

@@ -122,3 +122,29 @@ def test_a_li_layer_of_peek_fails_before_any_folder_is_made(tmp_path, monkeypatc
     one_line_error(rc, err)
     assert rc == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+@pytest.mark.parametrize(("part", "card", "ok"), [("plunger", "peek", False),
+                                                  ("insulator", "ti", False),
+                                                  ("screw", "li", False), ("die", "steel", True),
+                                                  ("plunger", "steel", True)])
+def test_holder_card_parts_take_their_material_classes(tmp_path, monkeypatch, part, card, ok):
+    import shutil
+
+    import fem.materials.holder_cards as hc
+
+    text = (hc.HOLDER_DIR / "lab_peek_ti.toml").read_text()
+    head, _, tail = text.partition(f"[choices.{part}_material]\nvalue = ")
+    assert tail, part
+    tail = f'"{card}"' + tail[tail.index("\n"):]
+    shutil.copytree(hc.HOLDER_DIR, tmp_path / "holders")
+    (tmp_path / "holders" / "lab_peek_ti.toml").write_text(
+        f"{head}[choices.{part}_material]\nvalue = {tail}")
+    monkeypatch.setattr(hc, "HOLDER_DIR", tmp_path / "holders")
+    raw = copy.deepcopy(BASE_CASE)
+    raw["holder"] = {"type": "fixed_gap", "pressure": "5 MPa", "card": "lab_peek_ti"}
+    res, _ = verdict(raw)
+    if ok:
+        assert isinstance(res, Case), res
+    else:
+        assert isinstance(res, CaseError) and res.key == f"holders.lab_peek_ti.{part}_material"

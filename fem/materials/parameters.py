@@ -251,3 +251,49 @@ RANGES: dict[str, Range] = {
         "Findley exponents of glassy polymers 0.1-0.3 (" + _REF + "maksimov1997)",
         "the exponent of t^m lies in (0, 1): creep that slows down", lo_open=True, hi_open=True),
 }
+
+#: Hard and plausible range of every holder-card parameter (fem.materials.holder_cards), SI.
+HOLDER_RANGES: dict[str, Range] = {
+    "plunger_length": _r(1e-3, 1.0, (5e-3, 0.2), "plungers are 1-10 cm long (" + _REF +
+                         "park2025; the lab card 40 mm)", "a part longer than 1 mm and "
+                         "shorter than 1 m", ("mm", 1e-3)),
+    "plunger_diameter": _r(1e-3, 1.0, (2e-3, 0.1), "pellet-cell plungers of 6-13 mm (" + _REF +
+                           "park2025)", "a part wider than 1 mm and narrower than 1 m",
+                           ("mm", 1e-3)),
+    "insulator_length": _r(0.0, 1.0, (0.0, 0.05), "insulating spacers of a few mm (0: none)",
+                           "0 (no insulator) to 1 m", ("mm", 1e-3)),
+    "insulator_diameter": _r(1e-3, 1.0, (2e-3, 0.1), "as wide as the plunger it carries",
+                             "a part wider than 1 mm and narrower than 1 m", ("mm", 1e-3)),
+    "screw_count": _r(1.0, 100.0, (1.0, 12.0), "screw holders have 2-8 screws (the lab card 3)",
+                      "at least 1, at most 100"),
+    "screw_area": _r(1e-8, 1e-2, (1e-6, 1e-3), "M3-M12 screws: 5-85 mm^2 of stress area",
+                     "a screw thicker than 0.1 mm and thinner than 0.1 m", ("mm^2", 1e-6)),
+    "plate_compliance": _r(0.0, 1e-3, (0.0, 1e-6), "steel plates: 1e-10 to 1e-8 m/N",
+                           "0 (rigid) to 1 mm per newton", ("m/N", 1.0)),
+    "load_cell_length": _r(0.0, 1.0, (0.0, 0.1), "load cells of 1-5 cm (0: none)",
+                           "0 (none) to 1 m", ("mm", 1e-3)),
+    "load_cell_thermal_expansion": _r(-50e-6, 500e-6, (1e-6, 30e-6),
+                                      "steel and aluminium load cells: 11-24e-6 1/K",
+                                      RANGES["thermal_expansion"].hard_why, ("1/K", 1.0)),
+    "load_cell_compliance": _r(0.0, 1e-3, (0.0, 1e-6), "load cells: 1e-9 to 1e-7 m/N",
+                               "0 (none) to 1 mm per newton", ("m/N", 1.0)),
+    "die_clearance": _r(0.0, 1e-3, (0.0, 100e-6), "die bores fit their plungers within 5-100 um "
+                        "(the lab card 45 um)", "0 (flush) to 1 mm", ("um", 1e-6)),
+    "edge_chamfer": _r(0.0, 5e-3, (0.0, 1e-3), "plunger edges are broken by 0.1-0.5 mm",
+                       "0 (sharp) to 5 mm", ("mm", 1e-3)),
+    "entrance_length": _r(0.0, 100.0, (0.0, 10.0), "the entrance of the clearance in "
+                          "clearances (the lab card 1)", "0 to 100 clearances"),
+    "spring_count": _r(1.0, 100.0, (1.0, 12.0), "holders have 1-8 springs (3 in the lab study, "
+                       + _REF + "derived-spring-holder)", "at least 1, at most 100"),
+    "spring_rate": _r(1.0, 1e9, (100.0, 1e7), "die springs of 0.1-10000 N/mm (" + _REF +
+                      "derived-spring-holder)", "a spring rate is > 1 N/m and below 1e9 N/m",
+                      ("N/m", 1.0)),
+    "spring_max_load": _r(1e-3, 1e6, (1.0, 1e5), "die springs carry 10 N to 10 kN (" + _REF +
+                          "derived-spring-holder)", "a load > 1 mN and below 1 MN", ("N", 1.0)),
+}
+
+#: The material classes of a holder card's parts (its choices ``<part>_material``).
+HOLDER_PART_CLASSES: dict[str, tuple[str, ...]] = {
+    "plunger": ("metal",), "insulator": ("polymer",), "screw": ("metal",),
+    "die": ("polymer", "metal"),
+}
