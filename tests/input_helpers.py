@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import logging
 import shutil
 import tempfile
 import tomllib
@@ -117,14 +118,24 @@ def cli(argv: list[str]) -> tuple[int, str, str]:
     """``assb-fem ARGV`` in this process: (exit code, stdout, stderr). argparse's own errors
     (SystemExit) count with their code. Never the mesh or the solver."""
     out, err = io.StringIO(), io.StringIO()
+    log = logging.getLogger("assb_fem")  # fem.log binds its handler to the stderr of its
+    log.handlers.clear()  # first use: not to this redirected one, for the tests that follow
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-            warnings.catch_warnings(), no_mesh_no_solver():
+            warnings.catch_warnings(), no_mesh_no_solver(), _cleared(log):
         warnings.simplefilter("ignore", CaseWarning)
         try:
             rc = main(argv)
         except SystemExit as exc:  # argparse: usage errors (2), --help (0)
             rc = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
     return rc, out.getvalue(), err.getvalue()
+
+
+@contextlib.contextmanager
+def _cleared(log):
+    try:
+        yield
+    finally:
+        log.handlers.clear()
 
 
 def one_line_error(rc: int, err: str) -> None:

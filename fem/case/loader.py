@@ -1,8 +1,9 @@
 """Read, override, validate and resolve a case file into SI (:class:`fem.case.model.Case`).
 
 Validation happens entirely here, before any mesh or solver is touched: structure and types
-through the JSON schema (:mod:`fem.case.schema`), units and ranges through the ``quantity``
-keyword, then the cross-field rules in :func:`fem.case.resolve.resolve`.
+through the JSON schema (:mod:`fem.case.schema`), units through its ``quantity`` keyword, the
+hard and plausible ranges (:mod:`fem.case.ranges`) through its ``range`` keyword, then the
+cross-field rules in :func:`fem.case.resolve.resolve`.
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ def _explain(err: jsonschema.ValidationError) -> CaseError:
     if err.validator == "type":
         if "quantity" in spec:  # a bare number (or other type) where a value with units goes
             dim = spec["quantity"]["dimension"]
+            if dim == "dimensionless":
+                return CaseError(key, err.instance, f"expected a number in a string, e.g. "
+                                 f"{EXAMPLES[dim]}")
             return CaseError(key, err.instance, f"expected a {dim.replace('_', ' ')} with units, "
                              f"e.g. {EXAMPLES[dim]} (a string: the number and its unit)")
         if "units_hint" in spec:
