@@ -218,6 +218,26 @@ def test_numbers_at_the_edges_of_floating_point_in_every_quantity(data):
 
 @hypothesis_settings(150)
 @given(data=st.data())
+def test_numbers_at_the_edges_of_floating_point_in_every_card_parameter_and_step(data):
+    number = data.draw(EDGE_TEXT)
+    if data.draw(st.booleans()):
+        param = data.draw(st.sampled_from(sorted(PARAMETERS)))
+        text = f"{number} {SI[PARAMETERS[param]]}".strip()
+        res, _ = verdict(_put(BASE_CASE, ("materials", "li", param), text))
+        if isinstance(res, Case):
+            assert CARD_RANGES[param].violation(float(number)) is None, (param, number)
+        return
+    kind = data.draw(st.sampled_from(sorted(STEP_TEMPLATES)))
+    try:
+        parse_step(STEP_TEMPLATES[kind].format(number), "protocol.steps[0]")
+    except ProtocolError as exc:
+        assert exc.key == "protocol.steps[0]" and len(str(exc)) < 2000
+        return
+    assert STEP_RANGES[kind].violation(float(number)) is None, (kind, number)
+
+
+@hypothesis_settings(150)
+@given(data=st.data())
 def test_edge_numbers_and_huge_integers_in_every_plain_number(data):
     key = data.draw(st.sampled_from(NUMBER_KEYS))
     raw, path = _raw(key)

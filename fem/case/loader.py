@@ -277,9 +277,9 @@ def read_case_file(path: str | Path) -> tuple[dict[str, Any], bytes]:
         raise CaseError("case", str(path), f"not valid TOML: {exc}") from None
     except RecursionError:
         raise CaseError("case", str(path), "not valid TOML: arrays or tables nested too deeply") from None
-    except ValueError as exc:  # an integer of more than 4300 digits (int's conversion limit)
-        raise CaseError("case", str(path), f"not a usable TOML value: {exc}; integers must fit "
-                        "in 64 bits") from None
+    except ValueError:  # an integer of more than 4300 digits (int's conversion limit)
+        raise CaseError("case", str(path), "not valid TOML here: an integer of more than 4300 "
+                        "digits; integers must fit in 64 bits") from None
     check_plain(raw)
     return raw, data
 

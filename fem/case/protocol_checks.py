@@ -22,7 +22,7 @@ from __future__ import annotations
 import warnings
 
 from fem.case.model import Case
-from fem.errors import CaseError, CaseWarning, ProtocolError
+from fem.errors import CaseError, CaseWarning, ProtocolError, quoted
 from fem.protocol.ranges import LI_MELTING_POINT, STACK_PRESSURE, STEP_RANGES
 from fem.protocol.steps import (
     Galvanostatic,
@@ -91,7 +91,7 @@ def _c_rate_current(e: ProtocolEntry, cap: float) -> None:
                             f"{problem}")
     note = rng.implausibility(i)
     if note is not None:
-        warnings.warn(f"{_key(e)} = {st.text!r}: the current (C-rate {rate:g} of "
+        warnings.warn(f"{_key(e)} = {quoted(st.text)}: the current (C-rate {rate:g} of "
                       f"{cap / 3.6e4:.4g} mAh/cm^2) {note}", CaseWarning, stacklevel=4)
 
 
@@ -114,7 +114,7 @@ class _State:
                                 "for <duration>'")
         if isinstance(st, Press | Release):
             self.pressure = st.pressure
-            self.pressure_from = f"set by {_key(e)} {st.text!r}"
+            self.pressure_from = f"set by {_key(e)} {quoted(st.text)}"
 
     def charge_step(self, e: ProtocolEntry, cap: float) -> None:
         """Track the state of charge; warn when a timed step would pass more charge than the
@@ -127,7 +127,7 @@ class _State:
             return
         soc = self.soc + st.current(cap) * (st.duration or 0.0) / cap
         if not -SOC_MARGIN <= soc <= 1 + SOC_MARGIN:
-            warnings.warn(f"{_key(e)} = {st.text!r}: from an estimated state of charge of "
+            warnings.warn(f"{_key(e)} = {quoted(st.text)}: from an estimated state of charge of "
                           f"{self.soc:.0%} it would take the cathode to {soc:.0%} of its "
                           f"capacity ({cap / 3.6e4:.4g} mAh/cm^2); the run stops when the state of "
                           "charge leaves [0, 1]", CaseWarning, stacklevel=4)
