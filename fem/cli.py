@@ -47,10 +47,22 @@ def cmd_version(args) -> int:
     return 0
 
 
-def _load(args):
+def _load(args, checked: bool = False):
+    """The case of ``args``; ``checked``: also what `run` checks before any mesh (cards, PETSc
+    options, voltages: fem.cellstack.settings.check_settings). The warnings on dubious values
+    come only when the case passes (an error is the one line on stderr)."""
     from fem.case import load_case
 
-    return load_case(resolve_case_path(args.case), args.set)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        case = load_case(resolve_case_path(args.case), args.set)
+        if checked:
+            from fem.cellstack.settings import check_settings
+
+            check_settings(case)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return case
 
 
 def cmd_check(args) -> int:
@@ -60,7 +72,7 @@ def cmd_check(args) -> int:
     from fem.output.summary import _toml_safe
     from fem.run.cost import estimate
 
-    case = _load(args)
+    case = _load(args, checked=True)
     _print(f"# {case.name}: valid. Resolved values in SI.")
     est = estimate(case, MPI.COMM_WORLD.size)
     for line in est.lines():
@@ -100,7 +112,7 @@ def cmd_run(args) -> int:
         case = _load(args) if args.case else None
         restart_run(args.restart, MPI.COMM_WORLD, progress=not args.no_progress, case=case)
         return 0
-    case = _load(args)
+    case = _load(args, checked=True)
     outdir = args.output if args.output is not None else Path("results") / case.name
     run_case(case, outdir, MPI.COMM_WORLD, args.overwrite, progress=not args.no_progress,
              accept_cost=args.accept_cost)

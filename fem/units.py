@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pint
 
-from fem.errors import CaseError
+from fem.errors import CaseError, CaseWarning, quoted
 
 # Named dimensions the case schema refers to, as pint dimensionality strings.
 DIMENSIONS: dict[str, str] = {
@@ -121,9 +123,13 @@ def to_si(value: object, dimension: str, key: str) -> float:
     if isinstance(value, int | float):
         if dimension != "dimensionless":
             raise CaseError(key, value, allowed + " (a bare number has no units)")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            number = math.inf
+        if not math.isfinite(number):
             raise CaseError(key, value, allowed + "; the value must be finite")
-        return float(value)
+        return number
     if not isinstance(value, str):
         raise CaseError(key, value, allowed)
     ureg = registry()
@@ -172,6 +178,90 @@ def format_si(value: float, dimension: str) -> str:
         "molar_mass": "kg/mol",
         "strain_rate": "1/s",
         "area": "m^2",
+        "diffusivity": "m^2/s",
+        "thermal_expansion": "1/K",
+        "compliance": "m/N",
         "dimensionless": "",
     }[dimension]
     return f"{value:.10g} {unit}".strip()
+
+
+# ---------------------------------------------------------------------------- ranges
+@dataclass(frozen=True)
+class Range:
+    """The physical sense of one parameter, in SI: a hard range (outside it the input is a
+    :class:`~fem.errors.CaseError`: impossible, or meaningless for the model) and a plausible
+    range inside it (outside it a :class:`~fem.errors.CaseWarning`: legal but dubious).
+
+    ``why`` is the source of the plausible range (a key of docs/references.md or a physical
+    argument), ``hard_why`` the reason for the hard bounds; ``unit`` and ``scale`` (SI per
+    unit) say how the bounds are shown. ``lo_open`` / ``hi_open`` exclude a hard bound."""
+
+    lo: float
+    hi: float
+    plausible: tuple[float, float]
+    why: str
+    hard_why: str = ""
+    unit: str = ""
+    scale: float = 1.0
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __post_init__(self) -> None:
+        p_lo, p_hi = self.plausible
+        if not (self.lo <= p_lo <= p_hi <= self.hi):
+            raise ValueError(f"plausible range {self.plausible} outside the hard range "
+                             f"[{self.lo}, {self.hi}]")
+
+    def show(self, value: float) -> str:
+        """``value`` (SI) in the range's unit: ``5 MPa``, ``10000 um``, ``1e-300 MPa``."""
+        x = value / self.scale
+        text = f"{x:.6g}" if x == 0 or 1e-4 <= abs(x) < 1e7 else f"{x:.3g}"
+        return f"{text} {self.unit}".strip()
+
+    def hard_text(self) -> str:
+        """The hard range as an interval: ``(0 MPa, 2000 MPa]``."""
+        return (f"{'(' if self.lo_open else '['}{self.show(self.lo)}, {self.show(self.hi)}"
+                f"{')' if self.hi_open else ']'}")
+
+    def plausible_text(self) -> str:
+        return f"[{self.show(self.plausible[0])}, {self.show(self.plausible[1])}]"
+
+    def schema(self) -> dict[str, float]:
+        """The hard bounds as JSON-schema keywords (SI)."""
+        return {"exclusiveMinimum" if self.lo_open else "minimum": self.lo,
+                "exclusiveMaximum" if self.hi_open else "maximum": self.hi}
+
+    def violation(self, value: float) -> str | None:
+        """What is wrong with ``value`` (SI) against the hard range, or None."""
+        ok_lo = value > self.lo if self.lo_open else value >= self.lo
+        ok_hi = value < self.hi if self.hi_open else value <= self.hi
+        if ok_lo and ok_hi:
+            return None
+        why = f": {self.hard_why}" if self.hard_why else ""
+        return f"must be in {self.hard_text()}{why}"
+
+    def implausibility(self, value: float) -> str | None:
+        """Why ``value`` (SI) is dubious, or None when it lies in the plausible range."""
+        lo, hi = self.plausible
+        if lo <= value <= hi:
+            return None
+        side = "below" if value < lo else "above"
+        return (f"{self.show(value)} is {side} the plausible range {self.plausible_text()} "
+                f"({self.why})")
+
+    def check(self, value: float, key: str, given: object = None) -> float:
+        """``value`` (SI) if inside the hard range (a CaseWarning when implausible), else a
+        CaseError naming ``key`` and the value as ``given``."""
+        problem = self.violation(value)
+        if problem is not None:
+            raise CaseError(key, value if given is None else given, problem)
+        self.warn(value, key, given)
+        return value
+
+    def warn(self, value: float, key: str, given: object = None) -> None:
+        """A CaseWarning when ``value`` (SI) is outside the plausible range."""
+        note = self.implausibility(value)
+        if note is not None:
+            shown = value if given is None else given
+            warnings.warn(f"{key} = {quoted(shown)}: {note}", CaseWarning, stacklevel=3)

@@ -2,9 +2,13 @@
 
 * ``docs/case-reference.md`` from the case-file schema (``fem.case.schema.SCHEMA``): every
   section and key with its type or allowed values, unit dimension (with an example from
-  ``fem.units.EXAMPLES``), bounds, description and whether it is required.
+  ``fem.units.EXAMPLES``), hard and plausible range (``fem.case.ranges``, with the sources of
+  the ranges, the layer thickness by role, the protocol steps' quantities and the layer roles'
+  material classes), description and whether it is required.
 * ``docs/materials.md`` from the bundled material cards (``fem/materials/cards/*.toml``): every
-  parameter with its value as written in the card, in SI, and its source; plus the cards' tables.
+  parameter with its value as written in the card, in SI, and its source; the cards' tables;
+  the material classes; every parameter's hard and plausible range with its source
+  (``fem.materials.parameters``).
 
 The output is deterministic (no dates, sorted where the source is unordered). Does not import
 dolfinx, so it runs in well under a second::
@@ -25,9 +29,22 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from fem.case.ranges import LAYER_THICKNESS, RANGES  # noqa: E402
+from fem.case.roles import DIE_CLASSES, ROLE_CLASSES  # noqa: E402
 from fem.case.schema import SCHEMA  # noqa: E402
-from fem.materials import CARD_DIR, CHOICES, PARAMETERS, bundled_names, load_material  # noqa: E402
-from fem.units import EXAMPLES  # noqa: E402
+from fem.materials import (  # noqa: E402
+    CARD_DIR,
+    CHOICES,
+    CLASSES,
+    PARAMETERS,
+    bundled_names,
+    load_material,
+)
+from fem.materials import RANGES as CARD_RANGES  # noqa: E402
+from fem.materials.holder_cards import HOLDER_PARAMETERS  # noqa: E402
+from fem.materials.parameters import HOLDER_PART_CLASSES, HOLDER_RANGES  # noqa: E402
+from fem.protocol.ranges import LI_MELTING_POINT, STEP_RANGES  # noqa: E402
+from fem.units import EXAMPLES, Range  # noqa: E402
 
 DOCS = ROOT / "docs"
 CASE_REFERENCE = DOCS / "case-reference.md"
@@ -78,17 +95,19 @@ def _bounds(spec: dict[str, Any], unit: str = "") -> str:
     return ", ".join(parts)
 
 
+def _ranges(spec: dict[str, Any]) -> str:
+    """The hard and plausible range of a property with a ``range`` key (fem/case/ranges.py)."""
+    if "range" not in spec:
+        return _bounds(spec)
+    rng = RANGES[spec["range"]]
+    return f"{rng.hard_text()}; plausible {rng.plausible_text()} ([why](#{_anchor(spec['range'])}))"
+
+
 def _type(spec: dict[str, Any], path: str, sections: dict[str, str]) -> tuple[str, str, str]:
-    """(type, units / allowed values, bounds) of a property."""
+    """(type, units / allowed values, ranges) of a property."""
     if "quantity" in spec:
-        q = spec["quantity"]
-        dim = q["dimension"]
-        unit = SI_UNITS[dim]
-        return ("string with units", f"`{dim}`, e.g. {EXAMPLES[dim]}",
-                _bounds(q, unit) + (" (SI)" if any(k in q for k in ("minimum", "maximum",
-                                                                   "exclusiveMinimum",
-                                                                   "exclusiveMaximum"))
-                                    and unit else ""))
+        dim = spec["quantity"]["dimension"]
+        return ("string with units", f"`{dim}`, e.g. {EXAMPLES[dim]}", _ranges(spec))
     if "enum" in spec:
         return ("one of", ", ".join(f"`{v!r}`" if isinstance(v, str) else f"`{v}`"
                                     for v in spec["enum"]).replace("'", '"'), "")
@@ -109,13 +128,19 @@ def _type(spec: dict[str, Any], path: str, sections: dict[str, str]) -> tuple[st
         if items.get("type") == "object" and "properties" in items:
             sub = f"{path}[]"
             return ("array of tables", f"see [{sub}](#{_anchor(sections[sub])})", _bounds(spec))
+        if "quantity" in items:
+            dim = items["quantity"]["dimension"]
+            return ("array of strings with units", f"`{dim}`, e.g. {EXAMPLES[dim]}",
+                    _ranges(items))
         it = items.get("type", "any")
         if isinstance(it, list):
             it = " or ".join(f"array of {items['items']['type']}" if x == "array" else x for x in it)
         return (f"array of {it}", "", _bounds(spec))
     if isinstance(t, list):
         return (" or ".join(t), "", _bounds(spec))
-    return (str(t), "", _bounds(spec))
+    if t == "array" or "range" not in spec:
+        return (str(t), "", _bounds(spec))
+    return (str(t), "", _ranges(spec))
 
 
 def _collect(spec: dict[str, Any], path: str, out: list[tuple[str, dict[str, Any]]]) -> None:
@@ -144,8 +169,15 @@ def case_reference() -> str:
         "",
         "Values marked *string with units* are a number and a unit in one string",
         '(`"600 um"`, `"5 MPa"`); the unit must have the dimension shown and is converted to SI',
-        "on input. Their bounds are checked after the conversion and are given in SI units.",
-        "Material parameters (`[materials.<card>]`) are listed in [materials.md](materials.md).",
+        "on input.",
+        "",
+        "Every number has a **hard range** and a **plausible range** (`fem/case/ranges.py`, like",
+        "MOOSE's range-checked parameters): a value outside the hard range is a case error (exit",
+        "2, before any mesh); a value outside the plausible range is legal but dubious and gives a",
+        "warning that names the source of the range. The ranges are listed with each key and,",
+        "with their sources, in [Ranges and their sources](#ranges-and-their-sources). Material",
+        "parameters (`[materials.<card>]`) and their ranges are listed in",
+        "[materials.md](materials.md).",
         "",
         "## Sections",
         "",
@@ -164,7 +196,7 @@ def case_reference() -> str:
         if path.endswith("[]"):
             lines.append(f"Written as `[[{path[:-2]}]]` entries, one per item.")
             lines.append("")
-        lines += ["| key | required | type | units / allowed values | bounds | description |",
+        lines += ["| key | required | type | units / allowed values | range | description |",
                   "|---|---|---|---|---|---|"]
         required = set(spec.get("required", []))
         for key, sub in spec["properties"].items():
@@ -172,6 +204,7 @@ def case_reference() -> str:
             typ, allowed, bounds = _type(sub, p, titles)
             lines.append(f"| `{key}` | {'**required**' if key in required else ''} | {_cell(typ)} "
                          f"| {_cell(allowed)} | {_cell(bounds)} | {_cell(sub.get('description', ''))} |")
+    lines += _range_sections()
     lines += [
         "",
         "## Unit dimensions",
@@ -184,6 +217,45 @@ def case_reference() -> str:
     for dim, example in EXAMPLES.items():
         lines.append(f"| `{dim}` | {_cell(SI_UNITS[dim]) or '-'} | {_cell(example)} |")
     return "\n".join(lines) + "\n"
+
+
+def _range_row(name: str, rng: Range) -> str:
+    return (f"| {name} | {_cell(rng.hard_text())} | {_cell(rng.plausible_text())} | "
+            f"{_cell(rng.why)} | {_cell(rng.hard_why)} |")
+
+
+_RANGE_HEAD = ["| key | hard range | plausible range | source of the plausible range | "
+               "reason for the hard range |", "|---|---|---|---|---|"]
+
+
+def _range_sections() -> list[str]:
+    """The ranges of every numeric key with their sources, the layer thickness by role, the
+    quantities of protocol steps and the layer roles with their material classes."""
+    lines = ["", "## Ranges and their sources", "",
+             "Hard range: outside it the case is an error. Plausible range: outside it a warning",
+             "names the source given here. `[` `]` include a bound, `(` `)` exclude it. Keys with",
+             "`[]` apply to every item of an array.", ""]
+    lines += _RANGE_HEAD
+    lines += [_range_row(f'<a id="{_anchor(key)}"></a>`{key}`', rng) for key, rng in RANGES.items()]
+    lines += ["", "### Layer thickness by role", "",
+              "The thickness of a layer (given, or from its areal mass or mass) against the "
+              "plausible range of its role:", "", *_RANGE_HEAD]
+    lines += [_range_row(f"`{role}`", rng) for role, rng in LAYER_THICKNESS.items()]
+    lines += ["", "### Quantities of protocol steps", "",
+              "Every quantity in a protocol step (`Press at 25 MPa for 30 min`) is checked "
+              "against the range of what it is; a cut-off or hold voltage also against the "
+              "cathode's open-circuit window, and a `Release to P` against the pressure it "
+              "starts from. A cell with Li metal must stay below the melting point of Li "
+              f"({LI_MELTING_POINT - 273.15:g} degC).", "", *_RANGE_HEAD]
+    lines += [_range_row(f"{what}", rng) for what, rng in STEP_RANGES.items()]
+    lines += ["", "### Layer roles and material classes", "",
+              "Each layer role takes cards of some material classes only (`fem/case/roles.py`); "
+              "plungers go at the ends of the stack only.", "",
+              "| role | material classes |", "|---|---|"]
+    lines += [f"| `{role}` | {', '.join(f'`{c}`' for c in classes)} |"
+              for role, classes in ROLE_CLASSES.items()]
+    lines.append(f"| die (`cell.die.material`) | {', '.join(f'`{c}`' for c in DIE_CLASSES)} |")
+    return lines
 
 
 # ---------------------------------------------------------------------------- materials
@@ -210,17 +282,19 @@ def materials() -> str:
         "primary (named); **[D]** derived by arithmetic from [P]/[S] inputs; **[U]** unconfirmed",
         "(background knowledge or a placeholder, to be checked before relying on it).",
         "",
-        "| card | model | description |",
-        "|---|---|---|",
+        "| card | class | model | description |",
+        "|---|---|---|---|",
     ]
     mats = {n: load_material(n) for n in names}
     for n in names:
-        lines.append(f"| [`{n}`](#{_anchor(n)}) | {mats[n].model} | {_cell(mats[n].description)} |")
+        lines.append(f"| [`{n}`](#{_anchor(n)}) | `{mats[n].material_class}` | {mats[n].model} | "
+                     f"{_cell(mats[n].description)} |")
     for n in names:
         with (CARD_DIR / f"{n}.toml").open("rb") as f:
             card = tomllib.load(f)
         mat = mats[n]
-        lines += ["", f"## {n}", "", f"{mat.description}. Model: `{mat.model}`.", "",
+        lines += ["", f"## {n}", "", f"{mat.description}. Class: `{mat.material_class}`. "
+                  f"Model: `{mat.model}`.", "",
                   "| parameter | value (card) | SI | source |", "|---|---|---|---|"]
         for key, entry in card["parameters"].items():
             si = _si(mat.values[key], PARAMETERS[key])
@@ -232,12 +306,37 @@ def materials() -> str:
                       "| x | " + " | ".join(_num(float(v)) for v in t["x"]) + " |",
                       "|---|" + "---|" * len(t["x"]),
                       "| y | " + " | ".join(_num(float(v)) for v in t["y"]) + " |"]
+    lines += ["", "## Material classes", "",
+              "Every card belongs to one class; each layer role takes cards of some classes "
+              "only (see [case-reference.md](case-reference.md#layer-roles-and-material-classes))."
+              "", "", "| class | what it is |", "|---|---|"]
+    lines += [f"| `{c}` | {_cell(what)} |" for c, what in CLASSES.items()]
     lines += ["", "## Parameters a card or case may set", "",
-              "| parameter | dimension | SI unit | example |", "|---|---|---|---|"]
+              "Every parameter has a hard range (a card or case value outside it is an error) and "
+              "a plausible range (outside it a warning names the source given here; "
+              "`fem/materials/parameters.py`).", "",
+              "| parameter | dimension | SI unit | example | hard range | plausible range | "
+              "source of the plausible range | reason for the hard range |",
+              "|---|---|---|---|---|---|---|---|"]
     for key, dim in PARAMETERS.items():
-        lines.append(f"| `{key}` | `{dim}` | {SI_UNITS[dim] or '-'} | {_cell(EXAMPLES[dim])} |")
+        rng = CARD_RANGES[key]
+        lines.append(f"| `{key}` | `{dim}` | {SI_UNITS[dim] or '-'} | {_cell(EXAMPLES[dim])} | "
+                     f"{_cell(rng.hard_text())} | {_cell(rng.plausible_text())} | "
+                     f"{_cell(rng.why)} | {_cell(rng.hard_why)} |")
     for key, what in CHOICES.items():
         lines.append(f"| `{key}` | a name: {_cell(what)} | - | `\"ncm811\"` |")
+    lines += ["", "## Holder-card parameters", "",
+              "The values of a holder card (`fem/materials/holders/*.toml`, overridden in a "
+              "case's `[holder.card_values]`) and their ranges (`fem/materials/parameters.py`); "
+              "its parts' cards take the classes: "
+              + ", ".join(f"{part} {' or '.join(f'`{c}`' for c in classes)}"
+                          for part, classes in HOLDER_PART_CLASSES.items()) + ".", "",
+              "| parameter | dimension | hard range | plausible range | source of the plausible "
+              "range | reason for the hard range |", "|---|---|---|---|---|---|"]
+    for key, dim in HOLDER_PARAMETERS.items():
+        rng = HOLDER_RANGES[key]
+        lines.append(f"| `{key}` | `{dim}` | {_cell(rng.hard_text())} | "
+                     f"{_cell(rng.plausible_text())} | {_cell(rng.why)} | {_cell(rng.hard_why)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,7 @@ def _write_case(path, raw):
     ("mutate", "fragment"),
     [
         (lambda r: r["cell"]["layers"][0].update(thickness="-100 um"),
-         "cell.layers[0].thickness = '-100 um': must be > 0"),
+         "cell.layers[0].thickness = '-100 um': must be in [0.1 um, 100000 um]"),
         (lambda r: r["holder"].update(stiffness="1 N/m"), "holder.stiffness = '1 N/m': unknown key"),
         (lambda r: r["holder"].update(pressure="5 mA"),
          "holder.pressure = '5 mA': expected a pressure"),

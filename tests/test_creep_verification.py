@@ -32,6 +32,15 @@ H = 1e-3  # cylinder height (m)
 RADIUS = 5e-3
 
 
+@pytest.fixture(autouse=True)
+def _homogeneous_li_column(monkeypatch):
+    """A homogeneous Li column: the middle layer (role separator, for the cell kind) is made of
+    the Li card too, which a cell may not be (fem.case.roles.ROLE_CLASSES): allowed here."""
+    from fem.case.roles import ROLE_CLASSES
+
+    monkeypatch.setitem(ROLE_CLASSES, "separator", (*ROLE_CLASSES["separator"], "li_metal"))
+
+
 def _cylinder(large_deformation: bool, holder: dict):
     raw = copy.deepcopy(BASE_CASE)
     raw["cell"] = {"kind": "symmetric", "radius": f"{RADIUS * 1e3} mm", "layers": [

@@ -30,6 +30,15 @@ from fem.mechanics.stack import StackMechanics
 COMM = MPI.COMM_WORLD
 
 
+@pytest.fixture(autouse=True)
+def _homogeneous_li_column(monkeypatch):
+    """A homogeneous Li column: the middle layer (role separator, for the cell kind) is made of
+    the Li card too, which a cell may not be (fem.case.roles.ROLE_CLASSES): allowed here."""
+    from fem.case.roles import ROLE_CLASSES
+
+    monkeypatch.setitem(ROLE_CLASSES, "separator", (*ROLE_CLASSES["separator"], "li_metal"))
+
+
 def _raw(contact: str, mu: float | None, thickness=(300e-6, 400e-6, 300e-6), elastic=True):
     """A homogeneous Li column (three layers of one card) between rigid platens."""
     raw = copy.deepcopy(BASE_CASE)

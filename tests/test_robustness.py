@@ -810,28 +810,36 @@ def test_bundled_cases_check_clean(scratch):
 # ------------------------------------------------------------------ dubious but legal input
 
 
+#: What a dubious Li thickness and stack pressure warn with: the plausible range and its source
+#: (fem/case/ranges.py LAYER_THICKNESS["li"], fem/protocol/ranges.py STACK_PRESSURE).
+LI_TOO_THICK = r"above the plausible range \[1 um, 2000 um\] \(lab Li foils"
+PRESSURE_TOO_HIGH = r"above the plausible range \[0.1 MPa, 500 MPa\] \(cells run at"
+
+
 @_settings(N["dubious"])
 @given(li_mm=st.floats(min_value=2.01, max_value=100.0),
-       pressure_mpa=st.floats(min_value=501.0, max_value=1e5),
+       pressure_mpa=st.floats(min_value=501.0, max_value=2000.0),
        where=st.sampled_from(["holder", "press"]))
 def test_dubious_inputs_warn(li_mm, pressure_mpa, where):
+    """Between the plausible and the hard range: legal, with a warning naming the source
+    (above the hard range, 0.1 m and 2 GPa: test_input_ranges.py)."""
     _count("dubious")
     raw = copy.deepcopy(BASE_CASE)
     raw["cell"]["layers"][2]["thickness"] = f"{li_mm!r} mm"
-    with pytest.warns(CaseWarning, match="mm thick"):
+    with pytest.warns(CaseWarning, match=LI_TOO_THICK):
         assert isinstance(load_case_dict(raw), Case)
     raw = copy.deepcopy(BASE_CASE)
     if where == "holder":
         raw["holder"]["pressure"] = f"{pressure_mpa!r} MPa"
     else:
         raw["protocol"]["steps"][0] = f"Press at {pressure_mpa!r} MPa for 10 min"
-    with pytest.warns(CaseWarning, match="exceeds 500 MPa"):
+    with pytest.warns(CaseWarning, match=PRESSURE_TOO_HIGH):
         assert isinstance(load_case_dict(raw), Case)
 
 
 @pytest.mark.parametrize(("path", "value", "match"), [
-    (("cell", "layers", 2, "thickness"), "10 mm", "mm thick"),
-    (("holder", "pressure"), "1 GPa", "exceeds 500 MPa"),
+    (("cell", "layers", 2, "thickness"), "10 mm", LI_TOO_THICK),
+    (("holder", "pressure"), "1 GPa", PRESSURE_TOO_HIGH),
 ])
 def test_named_dubious_inputs_warn(path, value, match):
     with pytest.warns(CaseWarning, match=match):

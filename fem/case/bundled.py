@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
+
+#: What a bundled case name looks like (anything else is taken as a file path).
+_BUNDLED_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
 
 #: The case ``assb-fem run`` and the Python API run when none is named.
 FLAGSHIP = "ncm811_li_fixed_gap"
@@ -22,6 +26,10 @@ def resolve_case_path(name: str | Path | None) -> Path:
     if name is None:
         return bundled_cases_dir() / f"{FLAGSHIP}.toml"
     p = Path(name)
-    if p.exists() or p.suffix == ".toml":
+    try:
+        exists = p.exists() or p.is_symlink()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return p  # read_case_file says what is wrong with it
+    if exists or p.suffix == ".toml" or not _BUNDLED_NAME.fullmatch(str(name)):
         return p
     return bundled_cases_dir() / f"{name}.toml"

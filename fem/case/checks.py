@@ -1,13 +1,11 @@
-"""Cross-checks of a resolved case: rules that tie sections together, the card values each
-layer's role needs, the protocol against the cell, and warnings on dubious input."""
+"""Cross-checks of a resolved case: rules that tie sections together and the card values each
+layer's role needs (the protocol against the cell: :mod:`fem.case.protocol_checks`; the
+ranges of single values: :mod:`fem.case.ranges`)."""
 
 from __future__ import annotations
 
-import warnings
-
-from fem.case.model import Case, CaseWarning, Cell, Layer
+from fem.case.model import Case, Cell, Layer
 from fem.errors import CaseError
-from fem.protocol.steps import Galvanostatic, Potentiostatic, ProtocolEntry
 
 #: Card parameters of each creep law (fem.mechanics.creep_laws.creep_law_from_material).
 CREEP_LAW_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -121,36 +119,3 @@ def _check_echem_layers(cell: Cell) -> None:
         raise CaseError("electrochemistry.enabled", True,
                         "needs layers cathode (or Li) | separator | Li (or Li_xSi anode) from "
                         f"bottom to top; this cell has {' | '.join(roles)}")
-
-
-def warn_dubious(case: Case) -> None:
-    for layer in case.cell.layers:
-        if layer.role == "li" and layer.thickness > 2e-3:
-            warnings.warn(f"Li layer '{layer.name}' is {layer.thickness * 1e3:.3g} mm thick; "
-                          "lab foils are 20-200 um", CaseWarning, stacklevel=3)
-    pressures = [getattr(e.step, "pressure", 0.0) for e in case.protocol] + [case.holder.pressure]
-    if max(pressures) > 500e6:
-        warnings.warn(f"stack pressure {max(pressures) / 1e6:.4g} MPa exceeds 500 MPa "
-                      "(above separator fabrication pressures)", CaseWarning, stacklevel=3)
-
-
-def check_protocol(protocol: list[ProtocolEntry], case_cap: float | None, kind: str,
-                    echem: bool = False) -> None:
-    for e in protocol:
-        st = e.step
-        if isinstance(st, Galvanostatic):
-            if st.c_rate is not None and case_cap is None:
-                raise CaseError(f"protocol step {e.index}", st.text,
-                                "a C-rate needs a cathode; give the current in mA/cm^2")
-            if st.until_voltage is not None and not echem:
-                raise CaseError(f"protocol step {e.index}", st.text,
-                                "a voltage cut-off needs the electrochemistry model: set "
-                                "electrochemistry.enabled = true, or use 'for <duration>'")
-        if isinstance(st, Potentiostatic):
-            if not echem:
-                raise CaseError(f"protocol step {e.index}", st.text,
-                                "a constant-voltage hold needs the electrochemistry model: set "
-                                "electrochemistry.enabled = true")
-            if st.until_c_rate is not None and case_cap is None:
-                raise CaseError(f"protocol step {e.index}", st.text,
-                                "a C-rate needs a cathode; give the end current in mA/cm^2")

@@ -9,21 +9,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from fem.errors import CaseError
+from fem.errors import CaseError, CaseWarning  # noqa: F401 (CaseWarning: re-exported)
 from fem.materials import Material
 from fem.materials.holder_cards import HolderCard
 from fem.protocol.steps import ProtocolEntry
-
-#: Layer roles each cell kind needs, bottom to top (plungers may wrap them).
-CELL_KINDS: dict[str, list[str]] = {
-    "symmetric": ["li", "separator", "li"],
-    "full": ["cathode", "separator", "li"],
-    "silicon": ["cathode", "separator", "anode"],
-}
-
-
-class CaseWarning(UserWarning):
-    """Physically dubious but legal input."""
 
 
 @dataclass

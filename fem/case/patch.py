@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fem.case.files import file_kind
 from fem.case.model import Cell, PatchSettings, Pores, Roughness
 from fem.errors import CaseError
 from fem.units import to_si
@@ -62,10 +63,14 @@ def resolve_patch(raw: dict, cell: Cell, source: str) -> PatchSettings | None:
             f = Path(r["file"]).expanduser()
         except RuntimeError:  # "~nosuchuser/..."
             f = Path(r["file"])
-        if not f.is_absolute() and Path(source).is_file():
+        if not f.is_absolute() and file_kind(Path(source)) is None:
             f = Path(source).resolve().parent / f
-        if not f.is_file():
+        kind = file_kind(f)
+        if kind == "missing":
             raise CaseError("patch.roughness.file", r["file"], f"no such file ({f})")
+        if kind is not None:
+            raise CaseError("patch.roughness.file", r["file"], f"not a regular file: {f} is "
+                            f"{kind}; give a CSV height map")
         rough.file = str(f.resolve())
         rough.height_scale = to_si(r.get("height_scale", "1 m"), "length",
                                    "patch.roughness.height_scale")

@@ -7,15 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from fem.case.cell import resolve_cell
-from fem.case.checks import (
-    check_card_values,
-    check_electrochemistry,
-    check_friction_and_anode,
-    check_protocol,
-    warn_dubious,
-)
+from fem.case.checks import check_card_values, check_electrochemistry, check_friction_and_anode
 from fem.case.model import Case
 from fem.case.patch import resolve_patch
+from fem.case.protocol_checks import check_protocol
 from fem.case.sections import (
     platen_friction,
     resolve_holder,
@@ -65,6 +60,5 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
     check_friction_and_anode(case)
     check_electrochemistry(case)
     check_card_values(case)
-    check_protocol(protocol, case.areal_capacity, cell.kind, case.electrochemistry)
-    warn_dubious(case)
+    check_protocol(case)
     return case

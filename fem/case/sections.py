@@ -17,6 +17,7 @@ from fem.case.model import (
     SolverSettings,
 )
 from fem.case.patch import patch_sizes
+from fem.case.ranges import RANGES
 from fem.case.schema import SCHEMA
 from fem.errors import CaseError
 from fem.materials.holder_cards import HolderCard, frame_compliance, load_holder_card
@@ -41,7 +42,13 @@ def resolve_mesh(raw: dict, cell: Cell, patch: PatchSettings | None) -> MeshSett
         grading=float(m.get("grading", 0.3)),
     )
     if mesh.size_min > mesh.size_max:
-        raise CaseError("mesh.size_min", m.get("size_min"), "must be <= mesh.size_max")
+        if "size_min" in m or "size_max" in m or patch is not None:
+            raise CaseError("mesh.size_min", m.get("size_min"), "must be <= mesh.size_max")
+        # the defaults: the thinnest layer / 4 against the radius / 10
+        raise CaseError("cell.radius", raw["cell"]["radius"],
+                        f"too small for the layers: the default element sizes (thinnest layer "
+                        f"/ 4 = {h_min:.3g} m, radius / 10 = {h_max:.3g} m) do not fit; a "
+                        "wider cell, or set mesh.size_min and mesh.size_max")
     if patch is not None and patch.width / mesh.size_min > 2e3:
         raise CaseError("mesh.size_min", m.get("size_min"),
                         "too small for the patch (more than 2e3 elements across)")
@@ -95,8 +102,7 @@ def resolve_holder(raw: dict, stack_height: float = 0.0) -> HolderSettings:
             except CaseError:
                 raise CaseError("holder.frame_stiffness", fs,
                                 'expected a stiffness, e.g. "1.6e8 N/m", "2 MPa/um" or "inf"') from None
-        if not kf > 0:
-            raise CaseError("holder.frame_stiffness", fs, "must be > 0 (or 'inf' for a rigid frame)")
+        RANGES["holder.frame_stiffness"].check(kf, "holder.frame_stiffness", fs)
     if card_stiffness is not None:
         kf = card_stiffness
     hs = HolderSettings(t, p, kf, card=card)

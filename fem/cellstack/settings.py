@@ -16,8 +16,8 @@ from fem.case.model import Case, Layer
 from fem.constants import FARADAY, GAS_CONSTANT, T_REF
 from fem.electrochemistry import settings as es
 from fem.electrochemistry.ocv import TABLES as OCV_TABLES
-from fem.electrochemistry.ocv import OcvTable
-from fem.errors import CaseError
+from fem.electrochemistry.ocv import TAIL_MAX, OcvTable
+from fem.errors import CaseError, ProtocolError
 from fem.interface.contact_state import InterfaceParameters
 from fem.interface.parameters import DEFAULTS as INTERFACE_DEFAULTS
 from fem.interface.settings import InterfaceLayout
@@ -28,6 +28,7 @@ from fem.mechanics.creep_laws import creep_law_from_material
 from fem.mechanics.die_rim import RimSettings
 from fem.mechanics.holder import Holder
 from fem.mechanics.holder_sizing import LI_MOLAR_VOLUME, SizingInputs
+from fem.mechanics.linear_solver import check_petsc_options
 from fem.mechanics.settings import (
     AnodePlasticitySettings,
     AnodeSwelling,
@@ -370,9 +371,44 @@ def holder_sizing_inputs(case: Case) -> SizingInputs:
                         note)
 
 
+#: How far a voltage cut-off or hold may lie outside the open-circuit window of the cell (V):
+#: above its top by the overpotential of a fast charge, below its bottom by the steep
+#: end-of-discharge tail of the OCV (fem.electrochemistry.ocv.TAIL_MAX).
+VOLTAGE_MARGIN = (TAIL_MAX, 0.5)
+
+
+def check_protocol_voltages(case: Case, echem: es.ElectrochemistrySettings) -> None:
+    """Every voltage cut-off and constant-voltage hold of the protocol lies in the cell's
+    voltage window: the cathode's open-circuit table less the anode's (Li metal: 0 V), widened
+    by :data:`VOLTAGE_MARGIN`. Outside it a cut-off is never reached (the step runs to its time
+    limit, far past the cathode's capacity) or a hold drives the cell into nonsense."""
+    if echem.cathode is None:
+        return
+    u = echem.cathode.ocv.U
+    a = echem.anode.ocv.U if echem.anode is not None else (0.0,)
+    lo, hi = min(u) - max(a) - VOLTAGE_MARGIN[0], max(u) - min(a) + VOLTAGE_MARGIN[1]
+    seen = set()
+    for e in case.protocol:
+        v = getattr(e.step, "until_voltage", None) or getattr(e.step, "voltage", None)
+        if v is None or e.key in seen or lo <= v <= hi:
+            continue
+        seen.add(e.key)
+        what = "cut-off" if getattr(e.step, "until_voltage", None) else "hold"
+        anode = f" less the anode's {min(a):.3g}-{max(a):.3g} V" if echem.anode else ""
+        raise ProtocolError(e.key or f"protocol step {e.index}", e.step.text,
+                            f"the {what} voltage {v:g} V lies outside the cell's voltage window "
+                            f"[{lo:.3g} V, {hi:.3g} V]: the cathode's open-circuit table "
+                            f"'{echem.cathode.ocv.name}' spans {min(u):.3g}-{max(u):.3g} V vs "
+                            f"Li{anode}, widened by {VOLTAGE_MARGIN[0]:g} V below and "
+                            f"{VOLTAGE_MARGIN[1]:g} V above")
+
+
 def check_settings(case: Case) -> None:
-    """Build every solver's settings once, so that a card without a needed property is a case
-    error before any mesh or solve (the stack builds them again on its mesh)."""
+    """Build every solver's settings once, so that a card without a needed property, a PETSc
+    option PETSc refuses or a voltage outside the cell's window is a case error before any
+    mesh or solve (the stack builds them again on its mesh)."""
+    gdim = 3 if case.patch is not None and case.patch.dimension == "3d" else case.mesh.gdim
+    check_petsc_options(case.solver.petsc_options, case.solver.linear_solver, gdim)
     if case.patch is not None:
         return
     stack_mechanics_settings(case)
@@ -380,7 +416,7 @@ def check_settings(case: Case) -> None:
     compaction_settings(case)
     volume_change_settings(case)
     if case.electrochemistry:
-        electrochemistry_settings(case)
+        check_protocol_voltages(case, electrochemistry_settings(case))
     if case.interface is not None and case.interface.enabled:
         interface_layout(case)
         interface_parameters(case)

@@ -14,75 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fem.errors import CaseError
+from fem.materials.parameters import CLASSES, PARAMETERS, RANGES
 from fem.units import to_si
 
-CARD_DIR = Path(__file__).with_name("cards")
+__all__ = ["CARD_DIR", "CHOICES", "CLASSES", "PARAMETERS", "RANGES", "Material", "bundled_names",
+           "check_choice", "check_parameter", "load_material"]
 
-#: The dimension of every material parameter assb-fem knows.
-PARAMETERS: dict[str, str] = {
-    "youngs_modulus": "pressure",
-    "poissons_ratio": "dimensionless",
-    "density": "density",
-    "relative_density": "dimensionless",
-    "molar_volume": "molar_volume",
-    "creep_exponent": "dimensionless",
-    "creep_reference_rate": "strain_rate",
-    "creep_reference_stress": "pressure",
-    "creep_reference_temperature": "temperature",
-    "creep_activation_energy": "energy_per_mol",
-    "anand_rate_prefactor": "strain_rate",
-    "anand_rate_sensitivity": "dimensionless",
-    "anand_initial_resistance": "pressure",
-    "anand_hardening_modulus": "pressure",
-    "anand_saturation_coefficient": "pressure",
-    "anand_saturation_exponent": "dimensionless",
-    "anand_hardening_exponent": "dimensionless",
-    "ionic_conductivity": "conductivity",
-    "ionic_activation_energy": "energy_per_mol",
-    "electronic_conductivity": "conductivity",
-    "active_mass_fraction": "dimensionless",
-    "specific_capacity": "specific_capacity",
-    "first_cycle_efficiency": "dimensionless",
-    "volume_change_full_charge": "dimensionless",
-    "li_partial_molar_volume": "molar_volume",
-    "active_volume_fraction": "dimensionless",
-    "initial_lithiation": "dimensionless",
-    "molar_mass": "molar_mass",
-    "solid_diffusivity": "diffusivity",
-    "particle_radius": "length",
-    "exchange_current_density": "current_density",
-    "thermal_expansion": "thermal_expansion",
-    "findley_coefficient": "dimensionless",
-    "findley_time": "time",
-    "findley_exponent": "dimensionless",
-    # compaction of a pressed powder (fem.mechanics.compaction_law)
-    "heckel_yield_pressure": "pressure",
-    "heckel_intercept": "dimensionless",
-    "pressing_pressure": "pressure",
-    "unloading_modulus": "pressure",
-    "hertz_exponent": "dimensionless",
-    "critical_state_slope": "dimensionless",
-    "porous_poissons_ratio": "dimensionless",
-}
+CARD_DIR = Path(__file__).with_name("cards")
 
 #: The named (non-numeric) entries a card or case may set, and what they name.
 CHOICES: dict[str, str] = {
     "ocv_table": "the open-circuit potential table of the active material "
                  "(fem.electrochemistry.ocv.TABLES)",
 }
-
-#: Parameters that must be strictly positive / within [0, 1] / within (-1, 0.5).
-_POSITIVE = {
-    "findley_time", "findley_exponent",
-    "youngs_modulus", "density", "molar_volume", "creep_exponent", "creep_reference_rate",
-    "creep_reference_stress", "creep_reference_temperature", "anand_rate_prefactor",
-    "anand_rate_sensitivity", "anand_initial_resistance", "anand_saturation_coefficient",
-    "ionic_conductivity", "specific_capacity", "li_partial_molar_volume", "solid_diffusivity",
-    "particle_radius", "exchange_current_density", "heckel_yield_pressure", "pressing_pressure",
-    "unloading_modulus", "critical_state_slope",
-}
-_FRACTION = {"relative_density", "active_mass_fraction", "first_cycle_efficiency",
-             "active_volume_fraction"}
 
 
 @dataclass
@@ -98,6 +42,8 @@ class Material:
     tables: dict[str, tuple[list[float], list[float], str]] = field(default_factory=dict)
     #: named entries ``name -> (value, source)`` (:data:`CHOICES`), e.g. the OCV table
     choices: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the material class (:data:`CLASSES`): which layer roles may use the card
+    material_class: str = ""
 
     def table(self, name: str, x: float) -> float:
         """Piecewise-linear interpolation in a card table (clamped at the ends)."""
@@ -129,23 +75,13 @@ def bundled_names() -> list[str]:
 
 
 def check_parameter(material: str, key: str, value: object) -> float:
-    """Convert one parameter to SI and check its range; raise :class:`CaseError` if invalid."""
+    """Convert one parameter to SI and check it against its hard range (a :class:`CaseError`
+    outside) and its plausible range (a CaseWarning outside) of :data:`RANGES`."""
     path = f"materials.{material}.{key}"
     if key not in PARAMETERS:
         raise CaseError(path, value, "unknown material parameter; allowed: "
                         f"{', '.join([*PARAMETERS, *CHOICES])}")
-    v = to_si(value, PARAMETERS[key], path)
-    if key in _POSITIVE and not v > 0:
-        raise CaseError(path, value, "must be > 0")
-    if key in _FRACTION and not 0 < v <= 1:
-        raise CaseError(path, value, "must be in (0, 1]")
-    if key in ("poissons_ratio", "porous_poissons_ratio") and not -1 < v < 0.5:
-        raise CaseError(path, value, "must be in (-1, 0.5)")
-    if key == "hertz_exponent" and not 0 <= v < 1:
-        raise CaseError(path, value, "must be in [0, 1) (1/3: Hertz contacts, 0: linear)")
-    if key == "heckel_intercept" and not v >= 0:
-        raise CaseError(path, value, "must be >= 0 (the loose density is 1 - exp(-A))")
-    return v
+    return RANGES[key].check(to_si(value, PARAMETERS[key], path), path, value)
 
 
 def check_choice(material: str, key: str, value: object) -> str:
@@ -167,7 +103,10 @@ def load_material(name: str, overrides: dict | None = None) -> Material:
     path = CARD_DIR / f"{name}.toml"
     with path.open("rb") as f:
         card = tomllib.load(f)
-    mat = Material(name=card["name"], description=card["description"], model=card["model"])
+    mat = Material(name=card["name"], description=card["description"], model=card["model"],
+                   material_class=card["class"])
+    if mat.material_class not in CLASSES:  # a bundled card: a developer's error
+        raise ValueError(f"card {name}: class {mat.material_class!r} is not one of {list(CLASSES)}")
     for key, entry in card["parameters"].items():
         mat.values[key] = check_parameter(name, key, entry["value"])
         mat.sources[key] = entry["source"]

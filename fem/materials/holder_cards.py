@@ -21,6 +21,7 @@ from pathlib import Path
 
 from fem.errors import CaseError
 from fem.materials import Material, load_material
+from fem.materials.parameters import HOLDER_PART_CLASSES, HOLDER_RANGES
 from fem.units import to_si
 
 HOLDER_DIR = Path(__file__).with_name("holders")
@@ -46,11 +47,6 @@ HOLDER_PARAMETERS: dict[str, str] = {
 }
 #: The material cards a holder card names.
 HOLDER_CHOICES = ("plunger_material", "insulator_material", "screw_material", "die_material")
-#: Parameters that may be zero (no insulator, a sharp edge, a flush fit).
-_MAY_BE_ZERO = {"insulator_length", "edge_chamfer", "die_clearance", "entrance_length",
-                "plate_compliance", "load_cell_compliance", "load_cell_length"}
-
-
 @dataclass
 class HolderCard:
     """A holder card resolved to SI, with the material cards of its parts."""
@@ -75,13 +71,12 @@ def bundled_holder_names() -> list[str]:
 
 
 def _check(name: str, key: str, value: object, where: str) -> float:
+    """One holder-card value in SI, against its hard range (a CaseError) and its plausible
+    range (a CaseWarning naming the source) of :data:`HOLDER_RANGES`."""
     if key not in HOLDER_PARAMETERS:
         raise CaseError(where, value, "unknown holder-card parameter; allowed: "
                         + ", ".join(HOLDER_PARAMETERS))
-    v = to_si(value, HOLDER_PARAMETERS[key], where)
-    ok = v >= 0 if key in _MAY_BE_ZERO else v > 0
-    if not (ok and math.isfinite(v)):
-        raise CaseError(where, value, ">= 0" if key in _MAY_BE_ZERO else "must be > 0")
+    v = HOLDER_RANGES[key].check(to_si(value, HOLDER_PARAMETERS[key], where), where, value)
     if key.endswith("_count") and v != int(v):
         raise CaseError(where, value, "must be a whole number")
     return v
@@ -108,7 +103,14 @@ def load_holder_card(name: str, overrides: dict | None = None) -> HolderCard:
         entry = raw.get("choices", {}).get(key)
         if entry is None:
             raise CaseError("holder.card", name, f"the card names no {key}")
-        card.materials[key.removesuffix("_material")] = load_material(entry["value"])
+        part = key.removesuffix("_material")
+        mat = load_material(entry["value"])
+        if mat.material_class not in HOLDER_PART_CLASSES[part]:
+            raise CaseError(f"holders.{name}.{key}", mat.name,
+                            f"a {part} is made of a card of class "
+                            f"{' or '.join(HOLDER_PART_CLASSES[part])}; '{mat.name}' is "
+                            f"{mat.material_class}")
+        card.materials[part] = mat
     return card
 
 

@@ -13,8 +13,11 @@ private prefix and kept there, because options PETSc reads lazily would otherwis
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Mapping
 
 from fem._dolfinx import PETSc
+from fem.errors import CaseError
 
 _counter = itertools.count()
 
@@ -109,3 +112,67 @@ def configure_matrix(A: PETSc.Mat, V, options: dict) -> None:
         except PETSc.Error:
             pass
     A.setNearNullSpace(rigid_body_modes(V))
+
+
+#: What the PETSc error codes a bad option value gives mean (petscerror.h).
+_PETSC_ERRORS = {56: "not supported here", 62: "a wrong argument", 63: "a value out of range or "
+                 "not a number of the right kind", 86: "an unknown type",
+                 92: "no such factorization (solver package)"}
+_OPTION_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _refused(options: Mapping[str, object]) -> PETSc.Error | None:
+    """Set ``options`` on a throw-away KSP with a 4 x 4 matrix on COMM_SELF, set it up and
+    solve once: the PETSc error that gives, or None. The options are removed afterwards."""
+    pre = f"assb_check{next(_counter)}_"
+    db = PETSc.Options()
+    A = PETSc.Mat().createAIJ([4, 4], nnz=3, comm=PETSc.COMM_SELF)
+    ksp = PETSc.KSP().create(PETSc.COMM_SELF)
+    try:
+        for k, v in options.items():
+            db[pre + k] = v
+        for i in range(4):
+            A[i, i] = 2.0
+            if i:
+                A[i, i - 1] = A[i - 1, i] = -1.0
+        A.assemble()
+        ksp.setOptionsPrefix(pre)
+        ksp.setOperators(A)
+        ksp.setFromOptions()
+        b, x = A.createVecLeft(), A.createVecRight()
+        b.set(1.0)
+        ksp.solve(b, x)
+        return None
+    except PETSc.Error as exc:
+        return exc
+    finally:
+        for k in options:
+            db.delValue(pre + k)
+        ksp.destroy()
+        A.destroy()
+
+
+def check_petsc_options(options: Mapping[str, object], kind: str, gdim: int,
+                        key: str = "solver.petsc_options") -> None:
+    """Raise a CaseError naming the first of the case's PETSc ``options`` that PETSc refuses
+    (an unknown type, a value that is not a number, a missing solver package), with the
+    default options of every solver ``kind`` may choose (:func:`default_options`), before any
+    mesh: on a throw-away 4 x 4 system (:func:`_refused`), not at the first solve."""
+    for k in options:
+        if not _OPTION_KEY.fullmatch(k):
+            raise CaseError(f"{key}.{k}", options[k], "a PETSc option name without the "
+                            "leading '-': letters, digits and '_', e.g. ksp_type")
+    sets = {"direct": [DIRECT], "iterative": [ITERATIVE]}.get(
+        kind, [DIRECT] if gdim == 2 else [DIRECT, ITERATIVE])
+    for base in sets:
+        if _refused({**base, **options}) is None:
+            continue
+        chosen: dict[str, object] = dict(base)
+        for k, v in options.items():
+            chosen[k] = v
+            exc = _refused(chosen)
+            if exc is not None:
+                what = _PETSC_ERRORS.get(exc.ierr, f"PETSc error code {exc.ierr}")
+                solver = "direct (MUMPS)" if base is DIRECT else "iterative (FGMRES + GAMG)"
+                raise CaseError(f"{key}.{k}", v, f"PETSc refuses it ({what}) with the {solver} "
+                                "solver's defaults; see the PETSc manual pages of the option")

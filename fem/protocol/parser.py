@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
-from fem.errors import CaseError, ProtocolError
+from fem.errors import CaseError, CaseWarning, ProtocolError, quoted
+from fem.protocol.ranges import STEP_RANGES
 from fem.protocol.steps import (
     Galvanostatic,
     LockGap,
@@ -122,78 +124,89 @@ def parse_step(text: object, key: str = "protocol.steps") -> list[Step]:
             continue
         try:
             return _build(kind, m, text, key)
-        except CaseError as exc:
-            raise ProtocolError(key, text, f"{exc.allowed} (in {exc.value!r})") from None
+        except ProtocolError:
+            raise
+        except CaseError as exc:  # a quantity of the step: name it
+            raise ProtocolError(key, text, f"{exc.allowed} (in {quoted(exc.value)})") from None
     raise ProtocolError(key, text, _allowed("unknown or malformed step"))
 
 
-def _positive(v: float, key: str, text: str, what: str) -> float:
-    if not v > 0:
-        raise ProtocolError(key, text, f"the {what} must be > 0")
+def _checked(v: float, kind: str, key: str, text: str, what: str) -> float:
+    """``v`` (SI) against the hard range of ``kind`` (:data:`STEP_RANGES`): a ProtocolError
+    outside it, a CaseWarning outside the plausible range."""
+    rng = STEP_RANGES[kind]
+    problem = rng.violation(v)
+    if problem is not None:
+        raise ProtocolError(key, text, f"the {what} ({rng.show(v)}) {problem}")
+    note = rng.implausibility(v)
+    if note is not None:
+        warnings.warn(f"{key} = {quoted(text)}: the {what} {note}", CaseWarning, stacklevel=2)
     return v
+
+
+def _q(text: str, dimension: str, kind: str, key: str, step: str, what: str) -> float:
+    """The quantity ``text`` of a step in SI, checked against :data:`STEP_RANGES`."""
+    return _checked(to_si(text, dimension, key), kind, key, step, what)
 
 
 def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
     g = m.groupdict()
     if kind == "press":
-        p = _positive(to_si(g["p"], "pressure", key), key, text, "pressure")
-        t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+        p = _q(g["p"], "pressure", "pressure", key, text, "pressure")
+        t = _q(g["t"], "time", "duration", key, text, "duration")
         return [Press(text=text, pressure=p, duration=t)]
     if kind == "release":
-        p = _positive(to_si(g["p"], "pressure", key), key, text, "pressure")
-        t = to_si(g["t"], "time", key) if g["t"] else 10.0
-        return [Release(text=text, pressure=p, duration=_positive(t, key, text, "duration"))]
+        p = _q(g["p"], "pressure", "pressure", key, text, "pressure")
+        t = _q(g["t"], "time", "duration", key, text, "duration") if g["t"] else 10.0
+        return [Release(text=text, pressure=p, duration=t)]
     if kind == "rest":
-        t = _positive(to_si(g["t"], "time", key), key, text, "duration")
-        return [Rest(text=text, duration=t)]
+        return [Rest(text=text, duration=_q(g["t"], "time", "duration", key, text, "duration"))]
     if kind == "lock":
         return [LockGap(text=text)]
     if kind == "temperature":
-        T = to_si(g["T"], "temperature", key)
-        if not 200.0 < T < 500.0:
-            raise ProtocolError(key, text, "the temperature must be between 200 K and 500 K")
+        T = _q(g["T"], "temperature", "temperature", key, text, "temperature")
         return [SetTemperature(text=text, temperature=T)]
     if kind == "galvanostatic":
         direction = 1 if g["dir"].lower() == "charge" else -1
-        c_rate = _crate(g["i"])
-        if c_rate is not None and not math.isfinite(c_rate):
-            raise ProtocolError(key, text, "the C-rate must be finite (C/n with n > 0)")
-        i = None if c_rate is not None else to_si(g["i"], "current_density", key)
-        _positive(c_rate if c_rate is not None else i, key, text, "current")
-        t = to_si(g["t"], "time", key) if g["t"] else None
-        v = to_si(g["v"], "voltage", key) if g["v"] else None
-        tmax = to_si(g["tmax"], "time", key) if g["tmax"] else 100 * 3600.0
-        if t is not None:
-            _positive(t, key, text, "duration")
-        if v is not None:
-            _positive(v, key, text, "cut-off voltage")
+        c_rate, i = _current(g["i"], key, text, "current")
+        t = _q(g["t"], "time", "duration", key, text, "duration") if g["t"] else None
+        v = _q(g["v"], "voltage", "voltage", key, text, "cut-off voltage") if g["v"] else None
+        tmax = _q(g["tmax"], "time", "duration", key, text, "time limit") if g["tmax"] \
+            else 100 * 3600.0
         return [
             Galvanostatic(text=text, direction=direction, current_density=i, c_rate=c_rate,
                           duration=t, until_voltage=v, max_duration=tmax)
         ]
     if kind == "potentiostatic":
-        v = _positive(to_si(g["v"], "voltage", key), key, text, "hold voltage")
+        v = _q(g["v"], "voltage", "voltage", key, text, "hold voltage")
         if g["t"]:
-            t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+            t = _q(g["t"], "time", "duration", key, text, "duration")
             return [Potentiostatic(text=text, voltage=v, duration=t)]
-        c_rate = _crate(g["i"])
-        if c_rate is not None and not math.isfinite(c_rate):
-            raise ProtocolError(key, text, "the C-rate must be finite (C/n with n > 0)")
-        i = None if c_rate is not None else to_si(g["i"], "current_density", key)
-        _positive(c_rate if c_rate is not None else i, key, text, "end current")
-        tmax = to_si(g["tmax"], "time", key) if g["tmax"] else 100 * 3600.0
+        c_rate, i = _current(g["i"], key, text, "end current")
+        tmax = _q(g["tmax"], "time", "duration", key, text, "time limit") if g["tmax"] \
+            else 100 * 3600.0
         return [Potentiostatic(text=text, voltage=v, until_current=i, until_c_rate=c_rate,
-                               max_duration=_positive(tmax, key, text, "time limit"))]
+                               max_duration=tmax)]
     if kind == "ccd":
         return _ccd_ramp(g, text, key)
     # ramp
     a, ds, n = _levels(g, text, key)
-    t = _positive(to_si(g["t"], "time", key), key, text, "duration")
+    t = _q(g["t"], "time", "duration", key, text, "duration")
     return [
         Galvanostatic(text=f"{text} [{(a + k * ds) / 10:.4g} mA/cm^2]", direction=1,
                       current_density=a + k * ds, duration=t)
         for k in range(n)
     ]
+
+
+def _current(text: str, key: str, step: str, what: str) -> tuple[float | None, float | None]:
+    """(C-rate, None) or (None, current density in A/m^2) of ``text``, checked."""
+    c_rate = _crate(text)
+    if c_rate is not None:
+        if not math.isfinite(c_rate):
+            raise ProtocolError(key, step, "the C-rate must be finite (C/n with n > 0)")
+        return _checked(c_rate, "c_rate", key, step, f"{what} (C-rate)"), None
+    return None, _q(text, "current_density", "current_density", key, step, what)
 
 
 def _levels(g: dict, text: str, key: str) -> tuple[float, float, int]:
@@ -202,14 +215,18 @@ def _levels(g: dict, text: str, key: str) -> tuple[float, float, int]:
     unit_a = g["au"] or _NUMBER.match(g["b"]).group(2)  # "from 0.1 to 2 mA/cm^2": unit of the end
     a = to_si(f"{g['a']} {unit_a}", "current_density", key)
     ds = to_si(g["s"], "current_density", key)
-    for v, what in ((a, "start current"), (b, "end current"), (ds, "current step")):
-        _positive(v, key, text, what)
+    if not ds > 0:
+        raise ProtocolError(key, text, "the current step must be > 0")
     if b < a:
         raise ProtocolError(key, text, "the end current must be >= the start current")
     levels = (b - a) / ds  # inf for a tiny step: check before int()
     n = int(levels + 1e-9) + 1 if levels < 1000 else 1001
     if n > 1000:
         raise ProtocolError(key, text, "a ramp may have at most 1000 current levels")
+    for v, what in ((a, "start current"), (b, "end current")):
+        _checked(v, "current_density", key, text, what)
+    if n > 1:
+        _checked(ds, "current_density", key, text, "current step")
     return a, ds, n
 
 
@@ -224,7 +241,8 @@ def _ccd_ramp(g: dict, text: str, key: str) -> list[Step]:
         except CaseError:
             raise ProtocolError(key, text, f"expected an areal capacity (\"0.1 mAh/cm^2\") or a "
                                 f"time (\"30 min\") per half cycle, got {g['q']!r}") from None
-    _positive(q, key, text, "capacity per half cycle")
+    _checked(q, "areal_capacity" if per == "capacity" else "duration", key, text,
+             "capacity per half cycle" if per == "capacity" else "time per half cycle")
     out: list[Step] = []
     for k in range(n):
         i = a + k * ds
@@ -250,10 +268,12 @@ def parse_protocol(section: dict) -> list[ProtocolEntry]:
     repeat = int(section.get("repeat", 1))
     out: list[ProtocolEntry] = []
     for i, text in enumerate(steps):
-        for st in parse_step(text, f"protocol.steps[{i}]"):
-            out.append(ProtocolEntry(index=len(out), cycle=0, step=st))
+        key = f"protocol.steps[{i}]"
+        for st in parse_step(text, key):
+            out.append(ProtocolEntry(index=len(out), cycle=0, step=st, key=key))
     parsed_cycle = [
-        st for i, text in enumerate(cycle) for st in parse_step(text, f"protocol.cycle[{i}]")
+        (st, f"protocol.cycle[{i}]") for i, text in enumerate(cycle)
+        for st in parse_step(text, f"protocol.cycle[{i}]")
     ]
     total = len(out) + repeat * len(parsed_cycle)
     if total > MAX_ENTRIES:
@@ -261,8 +281,8 @@ def parse_protocol(section: dict) -> list[ProtocolEntry]:
                             f"the protocol expands to {total} steps; at most {MAX_ENTRIES} "
                             "(fewer repeats or ramp levels)")
     for c in range(repeat if parsed_cycle else 0):
-        for st in parsed_cycle:
-            out.append(ProtocolEntry(index=len(out), cycle=c + 1, step=st))
+        for st, key in parsed_cycle:
+            out.append(ProtocolEntry(index=len(out), cycle=c + 1, step=st, key=key))
     if not out:
         raise ProtocolError("protocol.steps", steps, _allowed("the protocol has no steps"))
     return out

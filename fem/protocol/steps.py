@@ -114,8 +114,10 @@ class Potentiostatic(Step):
 
 @dataclass(frozen=True)
 class ProtocolEntry:
-    """One step of the expanded protocol with its position."""
+    """One step of the expanded protocol with its position and the case key it comes from
+    (``protocol.steps[2]``, ``protocol.cycle[1]``)."""
 
     index: int
     cycle: int
     step: Step
+    key: str = ""

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fem.errors import CaseError, OutputError
+from fem.output.directory import MARKER, check_output_path, write_marker
 from fem.study.axes import Axis, Point, expand, parse_vary
 from fem.study.maps import draw_maps
 from fem.study.runners import RunRecord, prepare_meshes, run_in_processes, run_on_ranks
@@ -56,50 +57,74 @@ class SweepResult:
     interrupted: bool = False
 
 
-def prepare_outdir(outdir: Path, overwrite: bool, comm) -> None:
-    """Collective: create OUTDIR/runs (an existing OUTDIR only with ``overwrite``, which
-    removes it first); rank 0 touches the disk, every rank raises the same OutputError."""
+def sweep_folder(outdir: str | Path | None, name: str) -> Path:
+    """The sweep folder, resolved: ``-o`` as given (an empty path is an error), else
+    results/<name>-sweep."""
+    if outdir is None:
+        out = Path("results") / f"{name}-sweep"
+    elif not str(outdir).strip():
+        raise OutputError("sweep folder: empty path; name a folder, e.g. -o results/my_sweep")
+    else:
+        out = Path(outdir)
+    try:
+        return out.expanduser().resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+        raise OutputError(f"invalid sweep folder {str(outdir)[:200]!r}: {exc}") from None
+
+
+def _marker_kind(folder: Path) -> str | None:
+    """The kind (run, sweep) in the assb-fem marker of ``folder``, None if unreadable."""
+    try:
+        return json.loads((folder / MARKER).read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _check_replaceable(outdir: Path, overwrite: bool, protected: tuple[Path, ...]) -> None:
+    """The rules of a run folder (:func:`fem.output.directory.check_output_path`: never the
+    working directory, the case file or a parent of them, never a folder that is not ours,
+    an existing one only with ``overwrite``), and an existing folder is replaced only when
+    its marker says it is a sweep folder (not a run folder, e.g. one of a sweep's runs)."""
+    check_output_path(outdir, protected, overwrite, what="sweep folder")
+    if outdir.exists() and _marker_kind(outdir) != "sweep":
+        raise OutputError(f"sweep folder {outdir} is an assb-fem run folder, not a sweep folder; "
+                          "--overwrite replaces sweep folders only: choose another -o")
+
+
+def _on_rank0(comm, action) -> None:
+    """Collective: ``action()`` on rank 0; every rank raises the same OutputError."""
     err = None
     if comm.rank == 0:
         try:
-            if outdir.exists() and not overwrite:
-                raise OutputError(f"output folder {outdir} exists; use --overwrite or -o")
-            _check_replaceable(outdir, overwrite)
-            if outdir.exists():
-                shutil.rmtree(outdir)
-            (outdir / "runs").mkdir(parents=True)
+            action()
         except OutputError as exc:
             err = str(exc)
         except OSError as exc:
-            err = f"cannot create the output folder {outdir}: {exc.strerror or exc}"
+            err = f"cannot create the sweep folder: {exc.strerror or exc} ({exc.filename})"
     err = comm.bcast(err, root=0)
     if err:
         raise OutputError(err)
 
 
-def _check_replaceable(outdir: Path, overwrite: bool) -> None:
-    """An existing OUTDIR is replaced only with ``overwrite`` and only when it is a sweep
-    folder (has sweep.json): ``-o . --overwrite`` must not remove the working folder."""
-    if not outdir.exists():
-        return
-    if not overwrite:
-        raise OutputError(f"output folder {outdir} exists; use --overwrite or -o")
-    if not (outdir.is_dir() and (outdir / "sweep.json").is_file()):
-        raise OutputError(f"output folder {outdir} exists and is not a sweep folder (no "
-                          "sweep.json); --overwrite replaces sweep folders only")
+def check_outdir(outdir: Path, overwrite: bool, comm, protected: tuple[Path, ...] = ()) -> None:
+    """Collective: refuse an OUTDIR that may not be written or replaced, before anything is
+    built."""
+    _on_rank0(comm, lambda: _check_replaceable(outdir, overwrite, protected))
 
 
-def check_outdir(outdir: Path, overwrite: bool, comm) -> None:
-    """Collective: refuse an OUTDIR that may not be replaced, before anything is built."""
-    err = None
-    if comm.rank == 0:
-        try:
-            _check_replaceable(outdir, overwrite)
-        except OutputError as exc:
-            err = str(exc)
-    err = comm.bcast(err, root=0)
-    if err:
-        raise OutputError(err)
+def prepare_outdir(outdir: Path, overwrite: bool, comm, protected: tuple[Path, ...] = ()) -> None:
+    """Collective: create OUTDIR (marked as a sweep folder) and OUTDIR/runs; an existing
+    OUTDIR only with ``overwrite`` and only when it is a sweep folder of ours (removed first)."""
+
+    def make() -> None:
+        _check_replaceable(outdir, overwrite, protected)  # again: the runs took a while
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        outdir.mkdir(parents=True)
+        write_marker(outdir, kind="sweep")
+        (outdir / "runs").mkdir()
+
+    _on_rank0(comm, make)
 
 
 def _finish(outdir: Path, axes: list[Axis], points: list[Point], records: list[RunRecord],
@@ -129,9 +154,9 @@ def run_sweep(case_path: Path, base: list[str], vary: list[str], outdir: str | P
     axes = parse_vary(vary)
     points = expand(axes)
     cases = validate(case_path, base, axes, points)
-    out = Path(outdir) if outdir else Path("results") / f"{cases[0].name}-sweep"
-    out = out.resolve()
-    check_outdir(out, overwrite, comm)
+    out = sweep_folder(outdir, cases[0].name)
+    protected = (case_path,)
+    check_outdir(out, overwrite, comm, protected)
     if comm.size > 1:
         mode = {"kind": "mpi", "workers": comm.size, "assignment": "round-robin"}
     elif jobs > 1:
@@ -139,7 +164,7 @@ def run_sweep(case_path: Path, base: list[str], vary: list[str], outdir: str | P
     else:
         mode = {"kind": "serial", "workers": 1}
     prepare_meshes(cases, comm, mesh_cache)
-    prepare_outdir(out, overwrite, comm)
+    prepare_outdir(out, overwrite, comm, protected)
     spec = definition(cases[0], case_path, base, axes, points, mode, mesh_cache)
 
     def write_spec() -> Path:

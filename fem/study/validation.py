@@ -43,11 +43,13 @@ def validate(case_path: Path, base: list[str], axes: list[Axis], points: list[Po
     then the combination's). Returns the cases; raises ONE CaseError listing every invalid
     combination: ``--vary KEY = VALUE: what is allowed (combinations ...)``."""
     from fem.case import load_case
+    from fem.cellstack.settings import check_settings
 
     cases, problems, first = [], {}, {}
     for p in points:
         try:
             case = load_case(case_path, [*base, *p.overrides])
+            check_settings(case)  # what `run` checks before any mesh
             if case.patch is not None:
                 raise CaseError("patch", case.name, "interface-patch cases cannot be run yet "
                                 "(micro-scale contact model missing)")
