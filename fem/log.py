@@ -22,15 +22,20 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _QuietHandler(logging.NullHandler):
+    """Ranks other than 0: messages are dropped."""
+
+
 def get_logger() -> logging.Logger:
-    """The package logger; it writes to stderr on rank 0 and drops messages elsewhere."""
+    """The package logger; it writes to stderr on rank 0 and drops messages elsewhere. Its own
+    handler is added once, whatever other handlers (a notebook's, pytest's) the logger has."""
     log = logging.getLogger(_LOGGER)
-    if not log.handlers:
+    if not any(isinstance(h, _StderrHandler | _QuietHandler) for h in log.handlers):
         if MPI.COMM_WORLD.rank == 0:
             h = _StderrHandler()
             h.setFormatter(logging.Formatter("assb-fem: %(message)s"))
         else:
-            h = logging.NullHandler()
+            h = _QuietHandler()
         log.addHandler(h)
         log.setLevel(logging.INFO)
         log.propagate = False

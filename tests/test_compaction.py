@@ -233,9 +233,18 @@ def test_closed_elastic_cycle_does_no_net_work():
 H = 900e-6  # column height (m)
 
 
-def _column(pressing: str, density: float):
+def _allow(monkeypatch, role: str, material_class: str) -> None:
+    """Let a layer of ``role`` be made of a card of ``material_class``, which a cell may not be
+    (fem.case.roles.ROLE_CLASSES): a homogeneous verification column, allowed here."""
+    from fem.case.roles import ROLE_CLASSES
+
+    monkeypatch.setitem(ROLE_CLASSES, role, (*ROLE_CLASSES[role], material_class))
+
+
+def _column(monkeypatch, pressing: str, density: float):
     """Three Li6PS5Cl layers (one porous column) in a rigid die, frictionless rigid platens,
     constant-pressure holder, small strain."""
+    _allow(monkeypatch, "li", "solid_electrolyte")
     raw = copy.deepcopy(BASE_CASE)
     raw["cell"] = {"kind": "symmetric", "radius": "5 mm", "die": {"enabled": True}, "layers": [
         {"name": f"p{k}", "role": role, "material": "li6ps5cl", "thickness": "300 um",
@@ -258,11 +267,11 @@ def _column(pressing: str, density: float):
     return mech, hold, model, layers[0]
 
 
-def test_column_follows_the_local_die_path(comm):
+def test_column_follows_the_local_die_path(comm, monkeypatch):
     """Pressed at 50 MPa to D = 0.6; loaded to 90 MPa (beyond the pressing: compaction),
     unloaded to 5, reloaded to 120 MPa: eps_zz = U/H and D of the FE column against the local
     law's die path from the same pressed state, with the same load steps."""
-    mech, hold, model, layer = _column("50 MPa", 0.6)
+    mech, hold, model, layer = _column(monkeypatch, "50 MPa", 0.6)
     loads = np.array([5, 20, 40, 60, 75, 90, 60, 30, 5, 40, 80, 100, 120]) * 1e6
     ref = paths.die_path(layer.law, paths.pressed_state(layer.law, 50e6), loads)
     assert [pt.plastic for pt in ref].count(True) >= 5
@@ -319,7 +328,7 @@ def test_compaction_state_survives_a_restart(shared_tmp, comm):
         assert np.nanmax(sep) > 0.6 + 1e-3  # the press compacted the separator
 
 
-def test_missing_card_values_and_unreachable_densities_are_case_errors():
+def test_missing_card_values_and_unreachable_densities_are_case_errors(monkeypatch):
     """The settings name the layer, the card and the parameter; a density the pressing cannot
     reach names the layer's relative_density."""
     from fem.cellstack.settings import compaction_settings
@@ -327,6 +336,7 @@ def test_missing_card_values_and_unreachable_densities_are_case_errors():
 
     raw = copy.deepcopy(BASE_CASE)
     raw["mechanics"] = {"porous_layers": "compaction"}
+    _allow(monkeypatch, "separator", "li_metal")
     raw["cell"]["layers"][1]["material"] = "li"  # a card without compaction parameters
     raw["interface"] = {"enabled": False}
     with pytest.raises(CaseError, match="heckel_yield_pressure|unloading_modulus"):

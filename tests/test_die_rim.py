@@ -9,7 +9,10 @@
       h_dot = 4 B / (n + 2) ((3n + 1)/n)^n (h/2)^(n+2) p^n / R^(n+1),   B = 3^((n+1)/2) A(T)
 
   within a factor 1.5, and its pressure exponent within 0.7 of n (the estimate neglects the
-  elastic layers, the corners and the flow near the rim).
+  elastic layers, the corners and the flow near the rim), at the default resolution of the
+  foil (``mesh.li_cells = 4`` quadratic elements through it); with 2 elements through it the
+  rate is far lower (measured: 0.35, 0.80, 0.85 of the closed form with 2, 4, 8 elements):
+  the shear of a Norton flow between sticking faces sits in thin layers at the faces.
 """
 
 from __future__ import annotations
@@ -48,8 +51,16 @@ def test_slit_flow_formula():
     L_e = 1e-9 / (2 * math.pi * 5e-3 * c) + c
     B = 3 ** ((N + 1) / 2) * A_REF * math.exp(-Q / GAS_CONSTANT * (1 / T - 1 / T_REF))
     Q_ref = 2 * math.pi * 5e-3 * 2 * B / (N + 2) * (c / 2) ** (N + 2) * (p / 1e6 / L_e) ** N
-    g, _, _ = law.residual(p, 3e-9, dt, T)
-    assert g == pytest.approx(3e-9 - 2e-9 - dt * Q_ref, rel=1e-12)
+    assert law.flow(p, 2e-9, T)[0] == pytest.approx(Q_ref, rel=1e-12, abs=0.0)
+    assert law.flow(-p, 2e-9, T) == (0.0, 0.0, 0.0)  # the clearance never pushes Li back
+    # (3): zero where the step's outflow is the slit flow (V = V_n + dt Q(p, V), by iteration),
+    # positive when less left the foil (the rim holds it back), negative when more did
+    V = law.V_n
+    for _ in range(20):
+        V = law.V_n + dt * law.flow(p, V, T)[0]
+    assert abs(law.residual(p, V, dt, T)[0]) < 1e-9  # round-off of V ~ V_n: 1e-11
+    assert law.residual(p, law.V_n, dt, T)[0] > 0 > law.residual(p, 2 * V - law.V_n + 1e-14,
+                                                                 dt, T)[0]
 
 
 def test_rim_law_derivatives():
@@ -66,7 +77,7 @@ def test_rim_law_derivatives():
     assert law.residual(2e6, 1e-10, dt, T)[0] == pytest.approx(2.0)
 
 
-def _squeeze_case(pressure_mpa: float, seconds: float) -> dict:
+def _squeeze_case(pressure_mpa: float, seconds: float, li_cells: int = 4) -> dict:
     raw = copy.deepcopy(BASE_CASE)
     raw["name"] = "squeeze"
     raw["cell"] = {"kind": "symmetric", "radius": "5 mm", "die": {"enabled": True},
@@ -75,7 +86,8 @@ def _squeeze_case(pressure_mpa: float, seconds: float) -> dict:
                        {"name": "separator", "role": "separator", "material": "li6ps5cl",
                         "thickness": "700 um"},
                        {"name": "li_top", "role": "li", "material": "li", "thickness": "100 um"}]}
-    raw["mesh"] = {"size_min": "50 um", "size_max": "500 um", "element_degree": 2}
+    raw["mesh"] = {"size_min": "50 um", "size_max": "500 um", "element_degree": 2,
+                   "li_cells": li_cells}
     raw["mechanics"] = {"large_deformation": False}
     # a pocket far larger than the outflow: the rim stays free (the squeeze alone)
     raw["holder"] = {"type": "fixed_gap", "pressure": "5 MPa", "card": "lab_peek_ti",
@@ -93,9 +105,10 @@ def _closed_form(p: float, T: float = 298.15, h: float = 100e-6, R: float = 5e-3
         / R ** (N + 1)
 
 
-def _fe_rate(shared_tmp, comm, pressure_mpa, t0, t1) -> float:
-    out = StackRun(load_case_dict(_squeeze_case(pressure_mpa, t1)), comm, progress=False).run(
-        shared_tmp / f"squeeze{pressure_mpa}")
+def _fe_rate(shared_tmp, comm, pressure_mpa, t0, t1, li_cells: int = 4) -> float:
+    raw = _squeeze_case(pressure_mpa, t1, li_cells)
+    out = StackRun(load_case_dict(raw), comm, progress=False).run(
+        shared_tmp / f"squeeze{pressure_mpa}-{li_cells}")
     h = read_history(out / "history.csv")
     t = np.asarray(h["time_s"])
     thin = np.asarray(h["li_top_outflow_um"]) * 1e-6
@@ -111,3 +124,6 @@ def test_fe_squeeze_flow_against_the_closed_form(shared_tmp, comm):
         assert 1 / 1.5 < rate / _closed_form(p) < 1.5, (rate, _closed_form(p))
     exponent = math.log(fast / slow) / math.log(2.0)
     assert abs(exponent - N) < 0.7, exponent
+    # the resolution through the foil matters: 2 elements give a far slower flow
+    coarse = _fe_rate(shared_tmp, comm, 25.0, 20.0, 60.0, li_cells=2)
+    assert coarse < 0.6 * fast, (coarse, fast)

@@ -29,8 +29,11 @@ OVERRIDES = [
     "output.fields=false",
     "output.plots=false",
 ]
-#: Columns compared exactly (the time-step sequence must not depend on the ranks) ...
-EXACT = ("time_s", "dt_s", "step", "cycle", "step_label", "newton_iterations")
+#: Columns compared exactly (the same steps, step for step, on any rank count) ...
+EXACT = ("step", "cycle", "step_label", "newton_iterations")
+#: ... the step sizes to round-off (the controller reads the creep and holder increments, whose
+#: last digits depend on the order of the parallel sums) ...
+TIME_COLUMNS, TIME_RTOL = ("time_s", "dt_s"), 1e-10
 #: ... and to solver tolerance (everything else, the pressure and strain columns included).
 RTOL = 1e-6
 
@@ -67,11 +70,18 @@ def test_history_independent_of_rank_count(tmp_path):
         assert len(h["time_s"]) == len(ref["time_s"]), (n, len(h["time_s"]), len(ref["time_s"]))
         for col in EXACT:
             assert h[col] == ref[col], f"-n {n}: column {col} differs"
+        for col in TIME_COLUMNS:
+            a, b = np.asarray(ref[col], float), np.asarray(h[col], float)
+            assert np.allclose(b, a, rtol=TIME_RTOL, atol=0.0), (
+                f"-n {n}: column {col}: max relative difference "
+                f"{np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-300)):.3g}")
         for col, a in ref.items():
-            if col in EXACT:
+            if col in EXACT or col in TIME_COLUMNS:
                 continue
             a, b = np.asarray(a, float), np.asarray(h[col], float)
             scale = max(np.abs(a).max(), 1e-30)
-            assert np.allclose(b, a, rtol=RTOL, atol=1e-9 * scale), (
+            # columns in engineering units (MPa, um, V, mAh/cm^2): 1e-9 of a unit is noise
+            # (a rim pressure of 1e-12 MPa is zero)
+            assert np.allclose(b, a, rtol=RTOL, atol=1e-9 * scale + 1e-9), (
                 f"-n {n}: column {col}: max difference {np.abs(a - b).max():.3g}")
     print("wall times:", {n: f"{w:.1f} s" for n, w in wall.items()})

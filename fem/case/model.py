@@ -75,6 +75,7 @@ class MeshSettings:
     sector_angle: float = 90.0
     geometry_order: int = 1
     grading: float = 0.3
+    li_cells: int = 4  # cells through the thickness of a Li-metal layer (fem.geometry.stack)
 
     @property
     def gdim(self) -> int:

@@ -129,6 +129,12 @@ RANGES: dict[str, Range] = {
         "element sizes growing by 5-200 % per unit distance from an interface",
         "must be > 0 (0: the smallest elements everywhere); above 10 no grading",
         lo_open=True),
+    "mesh.li_cells": _r(
+        1, 64, (4, 16),
+        "4-16 elements through a foil (the squeeze flow of a foil is 0.35 of the closed form "
+        "with 2 quadratic elements, 0.80 with 4, 0.85 with 8: "
+        "docs/verification.md#li-flow-out-of-a-foil)",
+        "at least 1, at most 64"),
     "holder.pressure": STACK_PRESSURE,
     "holder.frame_stiffness": _r(
         1e3, 1e15, (1e5, 1e11),

@@ -175,6 +175,9 @@ SCHEMA: dict[str, Any] = _obj(
                                                   "elements on cylinders; default 1)"},
                 "grading": N("number", "growth of the element size per unit distance from interfaces "
                              "(default 0.3)", "mesh.grading"),
+                "li_cells": N("integer", "elements through the thickness of every Li-metal layer "
+                              "(default 4; the creep flow of a foil converges with it)",
+                              "mesh.li_cells"),
             },
             description="mesh settings",
         ),

@@ -40,6 +40,7 @@ def resolve_mesh(raw: dict, cell: Cell, patch: PatchSettings | None) -> MeshSett
         sector_angle=float(m.get("sector_angle", 90.0)),
         geometry_order=int(m.get("geometry_order", 1)),
         grading=float(m.get("grading", 0.3)),
+        li_cells=int(m.get("li_cells", 4)),
     )
     if mesh.size_min > mesh.size_max:
         if "size_min" in m or "size_max" in m or patch is not None:

@@ -60,7 +60,10 @@ def geometry_key(case: Case) -> dict[str, Any]:
         key["patch"] = p
         return _round(key)
     c = case.cell
+    from fem.geometry.stack import stack_layout
+
     key["mesh"]["dimension"] = m.dimension
+    key["mesh"]["cells_through"] = [b.cells_through for b in stack_layout(case).layers]
     if m.dimension == "3d":
         key["mesh"]["sector_angle"] = m.sector_angle
     key["cell"] = {

@@ -23,7 +23,10 @@ Physical groups (look them up by name, :class:`fem.geometry.mesh.CellMesh`):
 
 Mesh sizes: ``mesh.size_min`` on every horizontal face of the stack (interfaces, free faces,
 top, bottom; including their rims, where contact edges are), growing linearly with the distance
-by ``mesh.grading`` (size per distance) up to ``mesh.size_max``.
+by ``mesh.grading`` (size per distance) up to ``mesh.size_max``; inside a Li-metal layer at most
+its thickness / ``mesh.li_cells``: the creep flow of a foil between sticking faces has its shear
+in thin layers at the faces, and its rate converges only with elements through the thickness
+(docs/verification.md#li-flow-out-of-a-foil).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Body:
     r_in: float
     r_out: float
     is_die: bool = False
+    cells_through: int = 0  # > 0: at most thickness / cells_through inside (a Li-metal layer)
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,10 @@ def stack_layout(case: Case) -> StackLayout:
         raise CaseError("mesh.dimension", m.dimension, "allowed values: 'axisymmetric', '3d'")
     if m.dimension == "3d" and not 0.0 < m.sector_angle <= 360.0:
         raise CaseError("mesh.sector_angle", m.sector_angle, "must be in (0, 360] degrees")
-    bodies = [Body(la.name, la.z0, la.z1, 0.0, la.radius) for la in cell.layers]
+    li_cells = int(getattr(m, "li_cells", 0))
+    bodies = [Body(la.name, la.z0, la.z1, 0.0, la.radius,
+                   cells_through=li_cells if _is_li_metal(case, la.material) else 0)
+              for la in cell.layers]
     if cell.die_meshed:
         if cell.die_clearance < 0:
             raise CaseError("cell.die.clearance", cell.die_clearance, "must be >= 0")
@@ -127,6 +134,10 @@ def stack_layout(case: Case) -> StackLayout:
     return layout
 
 
+def _is_li_metal(case: Case, material: str) -> bool:
+    return case.materials[material].material_class == "li_metal"
+
+
 # ---------------------------------------------------------------------------------------------
 # gmsh model (rank 0)
 
@@ -142,13 +153,29 @@ def _disc_distance(rho: str, z: str, z0: float, r_in: float, r_out: float) -> st
     return f"sqrt(({dr})^2+({z}-{z0!r})^2)"
 
 
-def set_size_fields(regions: list[str], size_min: float, size_max: float, grading: float) -> None:
+def set_size_fields(regions: list[str], size_min: float, size_max: float, grading: float,
+                    boxes: tuple[tuple[float, float, float, float, float], ...] = ()) -> None:
     """Background size: ``size_min`` where any distance expression is 0, growing by ``grading``
-    per unit distance up to ``size_max`` (model units; ``regions`` are MathEval expressions)."""
+    per unit distance up to ``size_max`` (model units; ``regions`` are MathEval expressions);
+    at most ``h`` inside each box ``(r_max, z0, z1, h, tdim)`` (a layer resolved through its
+    thickness)."""
     import gmsh
 
     fld = gmsh.model.mesh.field
     thresholds = []
+    for r_max, z0, z1, h, tdim in boxes:
+        b = fld.add("Box")
+        fld.setNumber(b, "VIn", h)
+        fld.setNumber(b, "VOut", size_max)
+        eps = 1e-6 * (z1 - z0)
+        zkey, ykey = ("Y", "Z") if tdim == 2 else ("Z", "Y")
+        fld.setNumber(b, "XMin", -r_max - eps)
+        fld.setNumber(b, "XMax", r_max + eps)
+        fld.setNumber(b, f"{ykey}Min", -r_max - eps if tdim == 3 else -1.0)
+        fld.setNumber(b, f"{ykey}Max", r_max + eps if tdim == 3 else 1.0)
+        fld.setNumber(b, f"{zkey}Min", z0 - eps)
+        fld.setNumber(b, f"{zkey}Max", z1 + eps)
+        thresholds.append(b)
     dist_max = max((size_max - size_min) / grading, 1e-12)
     for expr in regions:
         f = fld.add("MathEval")
@@ -168,7 +195,7 @@ def set_size_fields(regions: list[str], size_min: float, size_max: float, gradin
         fld.setAsBackgroundMesh(f)
     for key in ("MeshSizeExtendFromBoundary", "MeshSizeFromPoints", "MeshSizeFromCurvature"):
         gmsh.option.setNumber(f"Mesh.{key}", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeMin", size_min)
+    gmsh.option.setNumber("Mesh.MeshSizeMin", min([size_min, *(b[3] for b in boxes)]))
     gmsh.option.setNumber("Mesh.MeshSizeMax", size_max)
 
 
@@ -296,7 +323,9 @@ def _stack_model(lay: StackLayout) -> None:
         levels.append((lo_b.z1, max(lo_b.r_out, up_b.r_out)))
     levels.append((layers[-1].z1, layers[-1].r_out))
     regions = [_disc_distance(rho, zc, z / u, 0.0, r / u) for z, r in levels]
-    set_size_fields(regions, lay.size_min / u, lay.size_max / u, lay.grading)
+    boxes = tuple((b.r_out / u, b.z0 / u, b.z1 / u, (b.z1 - b.z0) / u / b.cells_through, tdim)
+                  for b in layers if b.cells_through > 0)
+    set_size_fields(regions, lay.size_min / u, lay.size_max / u, lay.grading, boxes)
     generate(tdim, lay.geometry_order)
 
 

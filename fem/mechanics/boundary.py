@@ -54,6 +54,13 @@ def dirichlet(mech) -> tuple[list, list]:
         top = dofs("top", iz)
         bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
         bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
+    mech.bcs0_no_rims = list(bcs0)
+    if mech.rims is not None:  # the rims move as plugs: u_r = xi_k (fem.mechanics.rim_outflow)
+        radial = [d for d, c in fixed if c == 0]
+        held = np.unique(np.concatenate(radial)) if radial else np.zeros(0, np.int32)
+        rim0, rim_w = mech.rims.add_dirichlet(held)
+        bcs0 += rim0
+        bcs_w += rim_w
     return bcs0, bcs_w
 
 

@@ -4,7 +4,8 @@ linear solver, against the memory of this machine. A run above the limits is ref
 error naming the key to change) unless the user accepts the cost (``--accept-cost``).
 
 Cells: the mesh size of :func:`fem.geometry.stack.set_size_fields` is h(d) = min(h_max,
-h_min + g d) at the distance d from the nearest horizontal face; in a layer of thickness t,
+h_min + g d) at the distance d from the nearest horizontal face (capped at t / mesh.li_cells
+in a Li-metal layer); in a layer of thickness t,
 d runs up to t / 2, so a layer of footprint A (area; radial extent in 2D) has about
 
     N = A * 2 * int_0^{t/2} dz / (c_d h(z)^d),     c_2 = sqrt(3)/4, c_3 = 1/(6 sqrt 2)
@@ -97,8 +98,11 @@ def estimate_cells(case: Case) -> float:
             foot = b.r_out - b.r_in
         else:
             foot = math.pi * (b.r_out ** 2 - b.r_in ** 2) * min(lay.sector_angle, 360.0) / 360.0
-        total += foot * _layer_integral(b.z1 - b.z0, lay.size_min, lay.size_max,
-                                        lay.grading, d) / shape
+        h_min, h_max = lay.size_min, lay.size_max
+        if b.cells_through > 0:  # a Li-metal layer: at most t / li_cells inside
+            cap = (b.z1 - b.z0) / b.cells_through
+            h_min, h_max = min(h_min, cap), min(h_max, cap)
+        total += foot * _layer_integral(b.z1 - b.z0, h_min, h_max, lay.grading, d) / shape
     return CELL_FACTOR[d] * total
 
 

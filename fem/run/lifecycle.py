@@ -115,8 +115,9 @@ def execute(driver: Driver, rundir: RunDirectory) -> Path:
             write_summary(rundir / "summary.json", summary)
         failed = rundir.fail(f"{type(exc).__name__}: {exc}",
                              "interrupted" if interrupted else "failed")
-        if isinstance(exc, SolverError | Interrupted):
-            exc.args = (f"{exc.args[0]}\n  partial results kept in {failed}",)
+        if isinstance(exc, SolverError | Interrupted):  # (an interruption's message: one line)
+            sep = "; " if interrupted else "\n  "
+            exc.args = (f"{exc.args[0]}{sep}partial results kept in {failed}",)
         raise
     finally:
         signals.uninstall()

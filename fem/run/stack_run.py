@@ -275,7 +275,9 @@ class StackRun:
         st, rule = self.state, self.rule
         ratio = dt / st.last_dt if st.last_dt > 0 else 0.0
         drive = Drive(current=st.current, charge=st.charge, temperature=st.temperature,
-                      predictor=min(ratio, 1.0) if st.accepted > 1 else 0.0)
+                      # the last step's increment says nothing about a new protocol step's
+                      # loading (a release after a press reverses it): no predictor there
+                      predictor=min(ratio, 1.0) if st.accepted > 1 and st.tau > 0 else 0.0)
         if isinstance(rule, VoltageCutOff):
             drive.check = lambda v, v0, i, dt: rule.check(v, v0, i, dt)
         elif isinstance(rule, CurrentHold):
@@ -312,7 +314,7 @@ class StackRun:
                         f"{st.t + dt:.6g} s with dt = {dt:.3g} s after all cut-backs: "
                         f"{exc}") from None
                 self.retries[exc.args[0].split(" (")[0][:80]] += 1
-                self.log.debug(f"  solve failed at t = {st.t + dt:.4g} s ({exc.args[0][:60]}); "
+                self.log.debug(f"  solve failed at t = {st.t + dt:.4g} s ({exc.args[0][:400]}); "
                                f"dt -> {ctrl.dt:.3g} s")
                 continue
             st.current = drive.current
