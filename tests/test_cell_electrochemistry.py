@@ -64,6 +64,13 @@ def test_cutoffs_end_steps_and_give_the_first_cycle_efficiency(shared_tmp):
     eta = sim.case.materials["ncm811_composite"]["first_cycle_efficiency"]
     # the discharge ends on the irreversible tail, a little past eta of the charge
     assert eta <= q_dis / q_ch <= eta + 0.05
+    # and the charge stays in the cathode all the way: its SOC follows the capacity passed,
+    # below the floor (1 - eta) soc_max too (a stalled solve accepted there once kept the SOC
+    # at the floor while the current flowed on: CE 187 % in ncm811_li_fixed_gap)
+    soc = np.array(h.column("cathode_soc"))
+    cap = sim.case.areal_capacity / 3.6 * 1e-4  # mAh/cm^2
+    assert np.allclose(soc * cap, q, rtol=1e-6, atol=1e-9)
+    assert soc[-1] < (1 - eta) * soc[end_charge] - 0.005
     assert q_ch == pytest.approx(sim.case.areal_capacity / 36000.0 * 1e-0 * 1.0, rel=0.05)
 
 

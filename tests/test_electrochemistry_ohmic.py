@@ -141,3 +141,24 @@ def test_charge_conservation_axisymmetric_bv():
     # potentiostatic at the same voltage gives the same current
     solver.solve(voltage=V)
     assert solver.integrated_currents()["li"] == pytest.approx(I, rel=1e-9)
+
+
+def test_a_stalled_solve_is_rejected_after_many_solves():
+    """A Newton solve stopped before convergence (here: one iteration allowed) raises, also
+    after more than 1000 residual norms were logged by earlier solves. Regression: the SNES
+    convergence history was not reset per solve, so the acceptance test of a stalled solve
+    compared the run's first residual and, once petsc4py's 1000-entry history was full, a stale
+    norm of an old converged solve: any stalled solve passed (the full cell's discharge ran on
+    at a fixed SOC past the cathode's irreversible limit)."""
+    msh, ct, ft, _ = stack_mesh("1d", 4)
+    solver = ChargeConservation(
+        msh, ct, ft, {"separator": SEP, "li_interface": LI, "counter": TOP}, kappa_separator=KAPPA,
+        li_kinetics=Kinetics(50.0), counter=PlanarElectrode(Kinetics(10.0), U_CAT))
+    solver.solve(200.0)
+    for _ in range(1100):  # converged at the start: one (round-off) norm logged per solve
+        solver.solve(200.0)
+        assert solver.newton_iterations == 0
+    snes = solver._problem.solver
+    snes.setTolerances(max_it=1)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        solver.solve(2000.0)  # far from the last solution: one Newton step does not reach it

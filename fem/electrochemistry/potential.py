@@ -304,7 +304,13 @@ class ChargeConservation:
         self._problem = fpetsc.NonlinearProblem(self.residuals, self._fields, bcs=self.bcs,
                                                 kind="mpi", petsc_options_prefix=prefix)
         self._problem.solver.setFromOptions()
-        self._problem.solver.setConvergenceHistory()
+        # reset=True: the history holds the norms of the last solve only. petsc4py's default
+        # (reset=False, 1000 entries) keeps appending over all the solves of a run and then stops
+        # recording: norms[0] was the run's first residual and, once 1000 norms were logged, the
+        # last norm a stale one of an old converged solve, so the round-off test of :meth:`solve`
+        # accepted any stalled solve (a discharge then ran on at a fixed SOC past the cathode's
+        # irreversible limit, the current not conserved, ncm811_li_fixed_gap: CE 187 %)
+        self._problem.solver.setConvergenceHistory(reset=True)
 
     # ---------------------------------------------------------------------------------------
     def solve(self, current: float | None = None, *, voltage: float | None = None) -> float:
@@ -327,7 +333,7 @@ class ChargeConservation:
         self._problem.solve()
         reason = snes.getConvergedReason()
         self.newton_iterations = snes.getIterationNumber()
-        norms = snes.getConvergenceHistory()[0]
+        norms = snes.getConvergenceHistory()[0]  # this solve's (reset=True, _build)
         # a line search that stalls at the round-off floor after a converged Newton step is fine
         stalled = reason in (PETSc.SNES.ConvergedReason.DIVERGED_LINE_SEARCH,
                              PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT)
