@@ -52,7 +52,7 @@ def _raw(contact: str, mu: float | None, thickness=(300e-6, 400e-6, 300e-6), ela
     if mu is not None:
         raw["platens"]["friction_coefficient"] = mu
     raw["mechanics"] = {"large_deformation": False, "creep_law": "none" if elastic else "norton"}
-    raw["mesh"] = {"size_min": "100 um", "size_max": "1 mm", "element_degree": 2}
+    raw["mesh"] = {"li_cells": 1, "size_min": "100 um", "size_max": "1 mm", "element_degree": 2}
     raw["interface"] = {"enabled": False}  # (the Li "separator" has no ionic conductivity)
     return raw
 
@@ -114,7 +114,7 @@ def test_coulomb_limits_frictionless_and_bonded():
 def test_coulomb_limits_3d_sector():
     def raw3d(contact, mu):
         raw = _raw(contact, mu)
-        raw["mesh"] = {"dimension": "3d", "size_min": "400 um", "size_max": "1.5 mm",
+        raw["mesh"] = {"li_cells": 1, "dimension": "3d", "size_min": "400 um", "size_max": "1.5 mm",
                        "element_degree": 1, "sector_angle": 90}
         return raw
 
@@ -172,7 +172,7 @@ def test_die_wall_friction_janssen():
     mu, nu, H, R = 0.3, 0.3, 10e-3, 5e-3
     raw = _raw("frictionless", None, thickness=(0.3 * H, 0.4 * H, 0.3 * H))
     raw["cell"]["die"] = {"enabled": True, "friction_coefficient": mu}
-    raw["mesh"] = {"size_min": "250 um", "size_max": "250 um", "element_degree": 2}
+    raw["mesh"] = {"li_cells": 1, "size_min": "250 um", "size_max": "250 um", "element_degree": 2}
     raw["holder"] = {"type": "constant_pressure", "pressure": "10 MPa"}
     with pytest.warns(UserWarning):  # (thick Li layers)
         case, mech, hold = _mech(raw)
@@ -191,7 +191,7 @@ def test_die_wall_friction_janssen():
 # ---------------------------------------------------------------------------- (c) Li foil creep
 def _foil_thinning(contact: str, mu: float | None, p: float = 1e6, t_end: float = 10.0):
     raw = _raw(contact, mu, thickness=(30e-6, 40e-6, 30e-6), elastic=False)
-    raw["mesh"] = {"size_min": "25 um", "size_max": "1 mm", "element_degree": 2}
+    raw["mesh"] = {"li_cells": 1, "size_min": "25 um", "size_max": "1 mm", "element_degree": 2}
     raw["holder"] = {"type": "constant_pressure", "pressure": "1 MPa"}
     case, mech, hold = _mech(raw)
     creep = attach_creep(mech, inelastic_settings(case))
@@ -236,7 +236,7 @@ def test_friction_case_errors():
         load_case_dict(raw)
     raw = _raw("coulomb", 0.3)
     raw["cell"]["die"] = {"enabled": True, "friction_coefficient": 0.2}
-    raw["mesh"] = {"dimension": "3d"}
+    raw["mesh"] = {"li_cells": 1, "dimension": "3d"}
     with pytest.raises(CaseError, match="die-wall friction"):
         load_case_dict(raw)
     raw = _raw("coulomb", 0.3)

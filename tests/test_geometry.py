@@ -66,6 +66,7 @@ def stack_raw(kind: str, dimension: str, **mesh) -> dict:
     """A coarse test case of a stack kind (SI strings as in a case file)."""
     coarse = ({"size_min": "100 um", "size_max": "500 um"} if dimension == "axisymmetric"
               else {"size_min": "250 um", "size_max": "1.25 mm", "geometry_order": 2})
+    coarse["li_cells"] = 1  # (the Li-metal refinement: test_li_layers_resolved_through_thickness)
     return {
         "name": f"test_{kind}",
         "cell": {"kind": kind, "radius": "5 mm", "layers": copy.deepcopy(LAYERS[kind])},
@@ -223,6 +224,24 @@ def test_stack_groups_and_measures(kind, dimension, die, mesh):
     assert q["cells"] == sum(q["cells_per_region"].values())
     assert q["jacobian_ratio_min"] > 0.5
     assert q["radius_ratio_min"] > 0.1
+
+
+def test_li_layers_resolved_through_thickness():
+    """mesh.li_cells: every cell of a Li-metal layer is at most thickness / li_cells tall (with
+    gmsh's tolerance), whatever size_min says; the other layers keep the graded sizes."""
+    heights = {}
+    for n in (1, 4):
+        cm = build_mesh(stack_case("full", "axisymmetric", li_cells=n), MPI.COMM_WORLD)
+        msh = cm.mesh
+        x = msh.geometry.x
+        dofs = msh.geometry.dofmap
+        for name in ("li", "separator"):
+            cells = cm.cells(name)
+            z = x[dofs[cells]][:, :, 1]
+            local = float(np.max(z.max(axis=1) - z.min(axis=1), initial=0.0))
+            heights[n, name] = msh.comm.allreduce(local, op=MPI.MAX)
+    assert heights[4, "li"] <= 1.3 * 200e-6 / 4 < heights[1, "li"]
+    assert heights[4, "separator"] == pytest.approx(heights[1, "separator"], rel=0.3)
 
 
 def test_stack_3d_linear_geometry_default():

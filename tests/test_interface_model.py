@@ -150,7 +150,7 @@ def _symmetric(i_crit: str, shorts: bool) -> dict:
         {"name": "separator", "role": "separator", "material": "li6ps5cl",
          "thickness": "700 um"},
         {"name": "li_top", "role": "li", "material": "li", "thickness": "100 um"}]
-    raw["mesh"] = {"size_min": "100 um", "size_max": "1 mm", "element_degree": 2}
+    raw["mesh"] = {"li_cells": 1, "size_min": "100 um", "size_max": "1 mm", "element_degree": 2}
     raw["mechanics"] = {"large_deformation": False}
     raw["interface"] = {"critical_local_current_density": i_crit}
     raw["protocol"]["steps"] = [

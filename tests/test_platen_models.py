@@ -21,7 +21,7 @@ def _rise(model: str, tmp) -> float:
     raw["platens"] = {"contact": "bonded", "model": model}
     raw["holder"] = {"type": "fixed_gap", "pressure": "1 MPa", "frame_stiffness": "inf"}
     raw["mechanics"] = {"large_deformation": False}
-    raw["mesh"] = {"size_min": "50 um", "size_max": "1 mm"}
+    raw["mesh"] = {"li_cells": 1, "size_min": "50 um", "size_max": "1 mm"}
     raw["protocol"] = {"steps": ["Press at 1 MPa for 1 min", "Lock gap",
                                  "Charge at 1 mA/cm^2 for 30 min"]}
     raw["output"] = {"fields": False, "plots": False}

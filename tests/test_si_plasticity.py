@@ -43,7 +43,7 @@ def _raw(yield_strength: str | None = "1 GPa", model: str = "plastic"):
     raw["mechanics"] = {"large_deformation": False, "anode_model": model}
     if yield_strength is not None:
         raw["mechanics"]["anode_yield_strength"] = yield_strength
-    raw["mesh"] = {"size_min": "200 um", "size_max": "2 mm", "element_degree": 2}
+    raw["mesh"] = {"li_cells": 1, "size_min": "200 um", "size_max": "2 mm", "element_degree": 2}
     raw["holder"] = {"type": "constant_pressure", "pressure": "5 MPa"}
     raw["protocol"] = {"steps": ["Press at 5 MPa for 1 min"]}
     return raw
