@@ -56,3 +56,19 @@ def release_form_caches() -> None:
                 cache = getattr(attr, "_method_cache", None)
                 if isinstance(attr, functools.singledispatchmethod) and cache is not None:
                     cache.clear()
+
+
+def destroy_problem(problem) -> None:
+    """Destroy the PETSc objects of a dolfinx ``NonlinearProblem`` now (collective) and drop
+    them, so that its ``__del__`` has nothing left to destroy. Left to the garbage collector,
+    the destruction is collective at a moment that differs between ranks (a cyclic collection
+    runs when a rank's allocation count says so): one rank blocks in the SNES's destroy while
+    the other assembles the next form, a deadlock (seen under ``mpirun -n 2`` with two runs in
+    one process)."""
+    if problem is None:
+        return
+    for name in ("_snes", "_A", "_b", "_x", "_P_mat"):
+        obj = getattr(problem, name, None)
+        if obj is not None:
+            obj.destroy()
+            setattr(problem, name, None)

@@ -253,6 +253,8 @@ class CellStack:
     def close(self) -> None:
         """Free the solvers' PETSc objects (collective)."""
         self.mech.close()
+        if self.echem is not None:
+            self.echem.close()
 
     def mesh_info(self) -> dict[str, int]:
         msh = self.cm.mesh

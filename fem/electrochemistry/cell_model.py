@@ -275,6 +275,12 @@ class CellElectrochemistry:
         return self.lixsi.x_of(cells)
 
     # ------------------------------------------------------------------ accept / reject
+    def close(self) -> None:
+        """Destroy the solvers' PETSc objects now (collective; see fem._dolfinx.destroy_problem)."""
+        self.cc.close()
+        if self.si is not None:
+            self.si.transport.close()
+
     def commit(self) -> None:
         """Accept the step's SOC (solved with the potentials) and the anode's largest x."""
         self.leaked = self._leaked_pending

@@ -152,3 +152,11 @@ class LithiumDiffusion:
     def total_lithium(self) -> float:
         """int c dV (mol; per unit depth in plane 2D, per unit area in 1D)."""
         return self._sum(self._content)
+
+    def close(self) -> None:
+        """Destroy the diffusion SNES and its matrices now (collective)."""
+        from fem._dolfinx import destroy_problem
+
+        destroy_problem(getattr(self, "_problem", None))
+        self._problem = None
+

@@ -348,6 +348,13 @@ class ChargeConservation:
             f.x.scatter_forward()
         return self.cell_voltage
 
+    def close(self) -> None:
+        """Destroy the charge-conservation SNES and its matrices now (collective)."""
+        from fem._dolfinx import destroy_problem
+
+        destroy_problem(self._problem)
+        self._problem = None
+
     @property
     def cell_voltage(self) -> float:
         """Cell voltage V = phi_s(collector) - phi_Li (V)."""
