@@ -20,9 +20,10 @@ from fem.errors import SolverError
 from fem.mechanics.friction import RigidFace
 
 
-def dirichlet(mech) -> tuple[list, list]:
-    """(bcs0, bcs_w): the homogeneous conditions of the Newton correction and those of the
-    platen mode w (the same, with w_z = 1 on the rigid platen)."""
+def dirichlet(mech) -> tuple[list, list, list]:
+    """(bcs0, bcs_w, bcs0 without the rims): the homogeneous conditions of the Newton
+    correction, those of the platen mode w (the same, with w_z = 1 on the rigid platen), and
+    the correction's without the rims' plug conditions (the rim modes' own right-hand side)."""
     cm, V, fdim = mech.cm, mech.V, mech.cm.mesh.topology.dim - 1
     iz, st = mech.iz, mech.settings
     bonded = st.platen.contact == "bonded"  # "frictionless" / "coulomb": u_t free
@@ -54,14 +55,14 @@ def dirichlet(mech) -> tuple[list, list]:
         top = dofs("top", iz)
         bcs0.append(dolfinx.fem.dirichletbc(0.0, top, V.sub(iz)))
         bcs_w.append(dolfinx.fem.dirichletbc(1.0, top, V.sub(iz)))
-    mech.bcs0_no_rims = list(bcs0)
+    no_rims = list(bcs0)
     if mech.rims is not None:  # the rims move as plugs: u_r = xi_k (fem.mechanics.rim_outflow)
         radial = [d for d, c in fixed if c == 0]
         held = np.unique(np.concatenate(radial)) if radial else np.zeros(0, np.int32)
         rim0, rim_w = mech.rims.add_dirichlet(held)
         bcs0 += rim0
         bcs_w += rim_w
-    return bcs0, bcs_w
+    return bcs0, bcs_w, no_rims
 
 
 def _symmetry_planes(mech, dofs, bonded: bool) -> list[tuple[np.ndarray, int]]:

@@ -163,7 +163,7 @@ class StackMechanics:
             self.mean_form_corr = dolfinx.fem.form(self.corr[self.iz] * self.wt * self.ds(top))
             self.top_area_form = dolfinx.fem.form(self.wt * self.ds(top))
         self.sigma_expr = dolfinx.fem.Expression(self.sigma, self.QT.element.interpolation_points)
-        self.bcs0, self.bcs_w = dirichlet(self)
+        self.bcs0, self.bcs_w, self.bcs0_no_rims = dirichlet(self)
         if self.rims is not None:
             self.rims.compile(v, J)
         faces = friction_faces(self)
