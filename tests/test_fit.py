@@ -216,6 +216,42 @@ def test_points_in_the_spec(inputs):
     assert r == pytest.approx([1.0, -math.sqrt(2)])
 
 
+def test_statistics_over_a_time_window(inputs):
+    """A swing (largest minus smallest value over a window), a max and a min, against a
+    history whose extremes lie inside the window and at its interpolated ends."""
+    spec = read_spec(_spec(inputs, spec_text(
+        "points = [{from = '0 h', to = '2 h', statistic = 'swing', value = '2.14 MPa'}, "
+        "{from = '30 min', to = '1 h', statistic = 'max', value = '7 MPa'}, "
+        "{time = '1 h', value = '6 MPa'}]\ntime_zero_step = 3")))
+    obs, steps = check_inputs(spec)
+    o = obs[0]
+    assert list(o.t) == [0.0, 1800.0, 3600.0] and list(o.t_end) == [7200.0, 3600.0, 3600.0]
+    assert o.stat == ("swing", "max", "value")
+    # time zero at the start of step 3 (index 2): the rest starts at 1000 s of run time
+    hist = {"time_s": [0.0, 1000.0, 2800.0, 4600.0, 8200.0, 9000.0],
+            "step": [0, 1, 2, 2, 3, 4], "dt_s": [0.0, 1000.0, 1800.0, 1800.0, 3600.0, 800.0],
+            "stack_pressure_MPa": [25.0, 5.0, 8.0, 4.0, 6.0, 6.0]}
+    from fem.study.fit.data import model_values
+
+    model, why = model_values(o, hist, steps[0])
+    assert why == "" and model == pytest.approx([8.0 - 4.0, 8.0, 4.0 + 0.0 * 2.0], abs=1e-12)
+
+
+@pytest.mark.parametrize(("point", "key", "fragment"), [
+    ("{from = '0 h', to = '1 h', value = '2 MPa'}", "datasets[0].points[0]", "statistic over"),
+    ("{from = '0 h', to = '1 h', statistic = 'mean', value = '2 MPa'}",
+     "datasets[0].points[0].statistic", "swing, max, min"),
+    ("{from = '1 h', to = '1 h', statistic = 'swing', value = '2 MPa'}",
+     "datasets[0].points[0].to", "after from"),
+    ("{time = '1 h', from = '0 h', to = '2 h', statistic = 'swing', value = '2 MPa'}",
+     "datasets[0].points[0]", "statistic over"),
+])
+def test_window_point_errors_name_the_key(inputs, point, key, fragment):
+    with pytest.raises(CaseError) as err:
+        check_inputs(read_spec(_spec(inputs, spec_text(f"points = [{point}]"))))
+    assert err.value.key == key and fragment in err.value.allowed, str(err.value)
+
+
 # ---------------------------------------------------------------------------- statistics
 def test_intervals_of_a_straight_line_match_the_closed_form():
     """y = a + b x with residual variance: sd(b) = s / sqrt(sum (x - mean x)^2)."""

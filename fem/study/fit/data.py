@@ -25,10 +25,11 @@ from fem.study.fit.spec import Dataset
 
 @dataclass
 class Observations:
-    """A dataset's points: ``t`` data time (s, from the data's zero), ``y`` the values in the
-    history column's unit ``unit``, ``w`` the point weights; ``time_unit`` is the data's time
-    unit (for the report) and ``noise`` the noise in ``unit`` (a fraction for relative
-    residuals), or None."""
+    """A dataset's points: ``t`` data time (s, from the data's zero; a window's start), ``y`` the
+    values in the history column's unit ``unit``, ``w`` the point weights; ``time_unit`` is the
+    data's time unit (for the report) and ``noise`` the noise in ``unit`` (a fraction for
+    relative residuals), or None; ``t_end`` and ``stat`` the window's end and the statistic
+    of points over a time window (a swing: the largest value minus the smallest)."""
 
     dataset: Dataset
     t: np.ndarray
@@ -37,6 +38,16 @@ class Observations:
     unit: str
     time_unit: str
     noise: float | None
+    #: The end of each point's time window (s; equal to ``t`` for a value at a time).
+    t_end: np.ndarray | None = None
+    #: Each point's statistic: ``value`` (at ``t``) or one of spec.STATISTICS over the window.
+    stat: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.t_end is None:
+            self.t_end = self.t.copy()
+        if not self.stat:
+            self.stat = ("value",) * len(self.t)
 
     def scale(self) -> np.ndarray:
         """What each difference is divided by: the noise and, for relative residuals, |data|."""
@@ -127,14 +138,37 @@ def _from_file(ds: Dataset, unit: str, dims: str) -> tuple[list[float], list[flo
     return t, y, w, t_unit
 
 
+def _time(p: dict, name: str, k: str):
+    tq = read_quantity(p[name], f"{k}.{name}", "'30 min'")
+    if tq.dims != "[time]":
+        raise CaseError(f"{k}.{name}", p[name], "expected a time, e.g. '30 min'")
+    return tq
+
+
+def _window(ds: Dataset) -> tuple[list[float], list[str]]:
+    """The end (s) and the statistic of each point (the point's time and ``value`` for a value
+    at a time)."""
+    ends, stats = [], []
+    for i, p in enumerate(ds.points):
+        k = f"{ds.key}.points[{i}]"
+        if "statistic" not in p:
+            ends.append(_time(p, "time", k).si)
+            stats.append("value")
+            continue
+        t0, t1 = _time(p, "from", k).si, _time(p, "to", k).si
+        if not t1 > t0:
+            raise CaseError(f"{k}.to", p["to"], f"expected a time after from = {p['from']!r}")
+        ends.append(t1)
+        stats.append(p["statistic"])
+    return ends, stats
+
+
 def _from_points(ds: Dataset, unit: str, dims: str) -> tuple[list[float], list[float],
                                                                list[float], str]:
     t, y, w, t_unit = [], [], [], ""
     for i, p in enumerate(ds.points):
         k = f"{ds.key}.points[{i}]"
-        tq = read_quantity(p["time"], f"{k}.time", "'30 min'")
-        if tq.dims != "[time]":
-            raise CaseError(f"{k}.time", p["time"], "expected a time, e.g. '30 min'")
+        tq = _time(p, "from" if "statistic" in p else "time", k)
         vq = read_quantity(p["value"], f"{k}.value", f"'1 {unit}'" if unit else "0.5")
         if vq.dims != dims:
             raise CaseError(f"{k}.value", p["value"], f"{ds.history} is in {unit or 'no unit'}: "
@@ -175,7 +209,9 @@ def read_observations(ds: Dataset) -> Observations:
                             f"{unit or 'no unit'}: expected a noise of that dimension")
         else:
             noise = from_si(ds.noise.si, unit)
-    return Observations(ds, np.asarray(t, dtype=float), ya, wa, unit, t_unit, noise)
+    ends, stats = _window(ds) if ds.data is None else (t, ["value"] * len(t))
+    return Observations(ds, np.asarray(t, dtype=float), ya, wa, unit, t_unit, noise,
+                        np.asarray(ends, dtype=float), tuple(stats))
 
 
 # ---------------------------------------------------------------------------- time zero
@@ -233,8 +269,23 @@ def model_values(obs: Observations, hist: dict[str, list], index: int | None
     if t0 is None:
         return None, f"the run ended before protocol step {index + 1}"
     times = np.asarray(hist["time_s"], dtype=float)
-    tr = obs.t + ds.time_offset + t0
-    if tr.max() > times[-1] * (1 + 1e-12) or tr.min() < times[0]:
-        return None, (f"the data reach {tr.max():.6g} s of run time but the run covers "
+    tr, te = obs.t + ds.time_offset + t0, obs.t_end + ds.time_offset + t0
+    if te.max() > times[-1] * (1 + 1e-12) or tr.min() < times[0]:
+        return None, (f"the data reach {te.max():.6g} s of run time but the run covers "
                       f"{times[0]:.6g} to {times[-1]:.6g} s")
-    return np.interp(tr, times, np.asarray(hist[ds.history], dtype=float)), ""
+    values = np.asarray(hist[ds.history], dtype=float)
+    return np.array([window_statistic(times, values, a, b, st)
+                     for a, b, st in zip(tr, te, obs.stat, strict=True)]), ""
+
+
+def window_statistic(times: np.ndarray, values: np.ndarray, t0: float, t1: float,
+                     stat: str) -> float:
+    """``stat`` of the piecewise-linear history over [t0, t1]: its value at t0 (``value``), its
+    largest minus smallest value (``swing``), its largest (``max``) or smallest (``min``); the
+    window's ends are interpolated, the rows inside it taken as they are."""
+    ends = np.interp([t0, t1], times, values)
+    if stat == "value":
+        return float(ends[0])
+    inside = np.concatenate([ends, values[(times > t0) & (times < t1)]])
+    hi, lo = float(inside.max()), float(inside.min())
+    return {"swing": hi - lo, "max": hi, "min": lo}[stat]

@@ -74,7 +74,7 @@ def _check_time_range(ds: Dataset, obs: Observations, protocol: list, index: int
     start, end = planned_start(protocol, index), planned_end(protocol)
     if start is None or end is None:
         return  # steps "until" a cut-off: checked against the start run's history
-    t = obs.t + ds.time_offset + start
+    t = np.concatenate([obs.t, obs.t_end]) + ds.time_offset + start
     unit = obs.time_unit or "s"
     from fem.study.fit.quantities import from_si
 

@@ -1,7 +1,7 @@
 """The figure of each dataset of a fit, ``fit_<dataset>.png``: the data points against the
 fitted run's curve and the start run's curve, on the data's time axis from the data's zero
 (logarithmic when the times span a factor of 20 or more; rank 0; matplotlib with the Agg
-backend)."""
+backend); a statistic over a time window (a swing) is a shaded span with its values as text."""
 
 from __future__ import annotations
 
@@ -38,12 +38,25 @@ def _curve(problem: Problem, i: int, run: str) -> tuple[np.ndarray, np.ndarray] 
     return np.array([from_si(x, unit) for x in t]), np.asarray(hist[ds.history], dtype=float)
 
 
+def _window(ax, p: dict, d: dict, first: bool) -> None:
+    """A statistic over a time window: the window as a shaded span and the measured value as
+    text (a swing has no place on the value axis)."""
+    ax.axvspan(p["time"], p["to"], color="C3", alpha=0.08,
+               label="data: statistics over windows" if first else None)
+    unit = f" {d['unit']}" if d["unit"] else ""
+    ax.annotate(f"{p['statistic']}: data {p['data']:.4g}{unit}, fitted {p['fitted']:.4g}{unit}",
+                xy=(p["time"], 0.97), xycoords=("data", "axes fraction"), va="top",
+                fontsize=7, color="C3")
+
+
 def draw(fitdir: Path, s: dict, problem: Problem) -> list[Path]:
     """One figure per dataset; returns the files written."""
     files = []
     for i, d in enumerate(s["datasets"]):
-        t = np.array([p["time"] for p in d["points"]])
-        y = np.array([p["data"] for p in d["points"]])
+        at = [p for p in d["points"] if "statistic" not in p]
+        windows = [p for p in d["points"] if "statistic" in p]
+        t = np.array([p["time"] for p in at] + [p[k] for p in windows for k in ("time", "to")])
+        y = np.array([p["data"] for p in at])
         fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
         span = max(t.max() - t.min(), 1e-12 * max(abs(t.max()), 1.0))
         log = bool(t.min() > 0 and t.max() / t.min() >= LOG_SPAN)
@@ -59,7 +72,10 @@ def draw(fitdir: Path, s: dict, problem: Problem) -> list[Path]:
             keep = (ct >= lo) & (ct <= hi)
             ax.plot(ct[keep], cy[keep], style, color="C0" if label == "fitted" else "0.5",
                     lw=1.6 if label == "fitted" else 1.2, label=f"{label} run ({run})")
-        ax.plot(t, y, "o", color="C3", ms=4, label="data", zorder=3)
+        if at:
+            ax.plot(t[:len(at)], y, "o", color="C3", ms=4, label="data", zorder=3)
+        for k, p in enumerate(windows):
+            _window(ax, p, d, first=k == 0)
         ax.set_xlim(lo, hi)
         if log:
             ax.set_xscale("log")

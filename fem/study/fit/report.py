@@ -82,6 +82,9 @@ def _dataset(problem: Problem, i: int, start: Evaluation, final: Evaluation) -> 
                "difference": d, "residual": r, "weight": w}
               for t, y, f, s0, d, r, w in zip(obs.t, obs.y, fitted, first, diff, res, obs.w,
                                               strict=True)]
+    for p, te, st in zip(points, obs.t_end, obs.stat, strict=True):
+        if st != "value":  # a statistic over a time window: "time" is the window's start
+            p.update({"to": from_si(te, t_unit), "statistic": st})
     return {"name": ds.name, "case": str(ds.case_path), "set": list(ds.overrides),
             "data": str(ds.data) if ds.data is not None else "points in the spec",
             "history": ds.history, "unit": obs.unit, "time_unit": t_unit,
@@ -200,7 +203,9 @@ def _md_dataset(d: dict, max_rows: int = 200) -> list[str]:
              f"| time ({tu}) | data ({u or '-'}) | fitted | start | fitted − data | "
              "weighted residual |", "|---|---|---|---|---|---|"]
     for p in d["points"][:max_rows]:
-        lines.append(f"| {_g(p['time'], 6)} | {_g(p['data'], 6)} | {_g(p['fitted'], 6)} | "
+        when = _g(p["time"], 6) if "statistic" not in p else \
+            f"{p['statistic']} {_g(p['time'], 6)} to {_g(p['to'], 6)}"
+        lines.append(f"| {when} | {_g(p['data'], 6)} | {_g(p['fitted'], 6)} | "
                      f"{_g(p['start'], 6)} | {_g(p['difference'], 3)} | {_g(p['residual'], 3)} |")
     if len(d["points"]) > max_rows:
         lines.append(f"| … {len(d['points']) - max_rows} more points in fit.json | | | | | |")

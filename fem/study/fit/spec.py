@@ -28,7 +28,10 @@ PARAMETER_KEYS = ("path", "start", "bounds", "scale", "prior", "prior_source", "
 DATASET_KEYS = ("name", "case", "set", "data", "points", "time_column", "time_unit", "column",
                 "unit", "history", "time_zero_step", "time_offset", "residual", "weight",
                 "weight_column", "noise")
-POINT_KEYS = ("time", "value", "weight")
+POINT_KEYS = ("time", "value", "weight", "from", "to", "statistic")
+#: What a point over a time window (``from``, ``to``) compares: the history column's largest
+#: value minus its smallest (``swing``), its largest or its smallest over the window.
+STATISTICS = ("swing", "max", "min")
 
 
 @dataclass(frozen=True)
@@ -183,17 +186,27 @@ def case_argument(text: str, spec_dir: Path, key: str) -> Path:
 
 
 def check_points(raw: Any, key: str) -> list[dict]:
-    """The ``points`` list of a dataset: tables with time, value and an optional weight."""
+    """The ``points`` list of a dataset: tables with time, value and an optional weight, or
+    with a time window (from, to) and a statistic of the history column over it instead of the
+    time."""
     if not isinstance(raw, list) or not raw:
         raise CaseError(key, raw, "expected a list of points, e.g. [{time = '30 min', value = "
                         "'23 MPa'}, {time = '24 h', value = '21.1 MPa', weight = 2}]")
     for i, p in enumerate(raw):
-        if not isinstance(p, dict) or "time" not in p or "value" not in p:
-            raise CaseError(f"{key}[{i}]", p, "expected {time = ..., value = ...[, weight = ...]}")
+        window = isinstance(p, dict) and ("from" in p or "to" in p or "statistic" in p)
+        if not isinstance(p, dict) or "value" not in p \
+                or (not window and "time" not in p) \
+                or (window and ("time" in p or not {"from", "to", "statistic"} <= set(p))):
+            raise CaseError(f"{key}[{i}]", p, "expected {time = ..., value = ...[, weight = ...]} "
+                            "or, for a statistic over a time window, {from = ..., to = ..., "
+                            "statistic = 'swing', value = ...[, weight = ...]}")
         extra = sorted(set(p) - set(POINT_KEYS))
         if extra:
             raise CaseError(f"{key}[{i}].{extra[0]}", p[extra[0]],
                             f"unknown key; allowed keys here: {', '.join(POINT_KEYS)}")
+        if window and p["statistic"] not in STATISTICS:
+            raise CaseError(f"{key}[{i}].statistic", p["statistic"],
+                            f"expected one of {', '.join(STATISTICS)}")
     return raw
 
 
