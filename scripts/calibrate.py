@@ -43,15 +43,26 @@ def run_fit(outdir: Path, jobs: int) -> Path:
     return outdir / "fit.json"
 
 
+def _meaning(old: str) -> str:
+    """An old source without its leading 'fitted (...)' or 'provisional (...)' part (matched
+    brackets) and the '; ' or ': ' after it: the meaning of the value and its prior range."""
+    for lead in ("fitted (", "provisional ("):
+        if old.startswith(lead):
+            depth = 0
+            for i, ch in enumerate(old):
+                depth += {"(": 1, ")": -1}.get(ch, 0)
+                if depth == 0 and ch == ")":
+                    return old[i + 1:].lstrip(";:").strip()
+    return old
+
+
 def _source(p: dict, date: str, conf: int, old: str) -> str:
-    """The card's new source: the fit, then what the old source said after its first '); '
-    (the meaning of the value and its prior range)."""
+    """The card's new source: the fit, then the meaning of the value and its prior range."""
     lo, hi = p["ci"]
     ci = (f"{conf} % CI {lo:.3g}-{hi:.3g} {p['unit']}" if lo is not None and hi is not None
           else "not identified by the data")
-    rest = old.split("); ", 1)[1] if "); " in old else old
     return (f"fitted (assb-fem fit, calibration/lab_peek_ti.toml, {date}: {ci}; "
-            f"docs/validation/calibration/fit.md); {rest}")
+            f"docs/validation/calibration/fit.md); {_meaning(old)}")
 
 
 def write_card(fit: dict) -> list[str]:
@@ -77,10 +88,15 @@ def write_card(fit: dict) -> list[str]:
 
 
 def copy_report(outdir: Path) -> None:
+    """fit.md, fit.json and the figures into the docs, the repository's paths made relative
+    (the report names the spec, the cases and the fit folder by absolute path)."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    for f in [outdir / "fit.md", outdir / "fit.json", *sorted(outdir.glob("fit_*.png"))]:
+    for f in [outdir / "fit.md", outdir / "fit.json"]:
         if f.exists():
-            shutil.copy2(f, DOCS / f.name)
+            (DOCS / f.name).write_text(f.read_text(encoding="utf-8").replace(f"{ROOT}/", ""),
+                                       encoding="utf-8")
+    for f in sorted(outdir.glob("fit_*.png")):
+        shutil.copy2(f, DOCS / f.name)
 
 
 def main(argv: list[str] | None = None) -> int:

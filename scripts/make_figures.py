@@ -5,7 +5,7 @@
 * docs/geometry/*.png           scripts/plot_geometries.py
 * docs/verification/*.png       scripts/verification_figures.py
 * docs/validation/*.png (+ table) scripts/validation/mechanics_validation.py
-  (the calibrations behind the case files: scripts/validation/calibrate_*.py, run by hand)
+  (the holder card's calibration: scripts/calibrate.py; the CCD's: scripts/validation/calibrate_ccd.py)
 * docs/figures/contact_hold.png   scripts/validation/contact_hold.py
 * docs/figures/electrochemistry_cycle.png  scripts/validation/electrochemistry_figures.py
   (the numbers of docs/validation/electrochemistry.json: electrochemistry_validation.py)

@@ -41,6 +41,16 @@ def test_fitted_values_go_into_the_card(tmp_path):
     assert new["edge_chamfer"] == old["edge_chamfer"]  # not in the fit: untouched
 
 
+def test_an_old_fit_or_provisional_note_is_replaced():
+    cal = _script()
+    assert cal._meaning("provisional (a 0-D model (same equations)): leg of the edge break; "
+                        "prior 0.05-0.5 mm") == "leg of the edge break; prior 0.05-0.5 mm"
+    assert cal._meaning("fitted (assb-fem fit, x.toml, 2026-12-07: 95 % CI 1-2 um; f.md); "
+                        "radial gap (ISO 286)") == "radial gap (ISO 286)"
+    assert cal._meaning("radial gap (ISO 286); prior 5-100 um") == \
+        "radial gap (ISO 286); prior 5-100 um"
+
+
 def test_the_calibration_spec_reads():
     from fem.study.fit.spec import read_spec
 

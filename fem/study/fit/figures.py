@@ -1,7 +1,8 @@
 """The figure of each dataset of a fit, ``fit_<dataset>.png``: the data points against the
 fitted run's curve and the start run's curve, on the data's time axis from the data's zero
 (logarithmic when the times span a factor of 20 or more; rank 0; matplotlib with the Agg
-backend); a statistic over a time window (a swing) is a shaded span with its values as text."""
+backend); a statistic over a time window (a swing) is a shaded span with its values as text
+(and a largest or smallest value a dashed line)."""
 
 from __future__ import annotations
 
@@ -38,14 +39,18 @@ def _curve(problem: Problem, i: int, run: str) -> tuple[np.ndarray, np.ndarray] 
     return np.array([from_si(x, unit) for x in t]), np.asarray(hist[ds.history], dtype=float)
 
 
-def _window(ax, p: dict, d: dict, first: bool) -> None:
-    """A statistic over a time window: the window as a shaded span and the measured value as
-    text (a swing has no place on the value axis)."""
-    ax.axvspan(p["time"], p["to"], color="C3", alpha=0.08,
-               label="data: statistics over windows" if first else None)
+def _window(ax, p: dict, d: dict, k: int) -> None:
+    """The ``k``-th statistic over a time window: the window as a shaded span, a largest or
+    smallest value as a dashed line over it (a swing has no place on the value axis), and the
+    data and fitted values as the ``k``-th line of text at the top."""
+    ax.axvspan(p["time"], p["to"], color="C3", alpha=0.06,
+               label="data: statistics over windows" if k == 0 else None)
+    if p["statistic"] in ("max", "min"):
+        ax.plot([p["time"], p["to"]], [p["data"]] * 2, "--", color="C3", lw=1.0)
     unit = f" {d['unit']}" if d["unit"] else ""
-    ax.annotate(f"{p['statistic']}: data {p['data']:.4g}{unit}, fitted {p['fitted']:.4g}{unit}",
-                xy=(p["time"], 0.97), xycoords=("data", "axes fraction"), va="top",
+    ax.annotate(f"{p['statistic']} from {p['time']:.4g} to {p['to']:.4g} {d['time_unit']}: "
+                f"data {p['data']:.4g}{unit}, fitted {p['fitted']:.4g}{unit}",
+                xy=(0.01, 0.97 - 0.055 * k), xycoords="axes fraction", va="top",
                 fontsize=7, color="C3")
 
 
@@ -75,7 +80,7 @@ def draw(fitdir: Path, s: dict, problem: Problem) -> list[Path]:
         if at:
             ax.plot(t[:len(at)], y, "o", color="C3", ms=4, label="data", zorder=3)
         for k, p in enumerate(windows):
-            _window(ax, p, d, first=k == 0)
+            _window(ax, p, d, k)
         ax.set_xlim(lo, hi)
         if log:
             ax.set_xscale("log")
