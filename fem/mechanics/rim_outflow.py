@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import ufl
 
-from fem._dolfinx import MPI, PETSc, dolfinx
+from fem._dolfinx import PETSc, dolfinx
 from fem.mechanics.die_rim import RimLaw, RimSettings
 
 fpetsc = dolfinx.fem.petsc
@@ -85,13 +85,15 @@ class RimOutflow:
                            for k in range(len(self.laws))]
         self.b = [fpetsc.create_vector(m.V) for _ in self.laws]
         self.rhs = fpetsc.create_vector(m.V)
-        funcs = [m.w, *self.W]
-        self.kforms = [[dolfinx.fem.form(ufl.action(ufl.action(J, a), b)) for b in funcs]
-                       for a in funcs]
+        self.funcs = [m.w, *self.W]
+        # J a for each mode a (one vector assembly each; K = b^T J a by dot products)
+        self.jforms = [dolfinx.fem.form(ufl.action(J, a)) for a in self.funcs]
+        self.jvecs = [fpetsc.create_vector(m.V) for _ in self.funcs]
 
     def close(self) -> None:
-        for vec in getattr(self, "b", []):
+        for vec in [*getattr(self, "b", []), *getattr(self, "jvecs", [])]:
             vec.destroy()
+        self.jvecs = []
         if getattr(self, "rhs", None) is not None:
             self.rhs.destroy()
         self.b, self.rhs = [], None
@@ -139,9 +141,14 @@ class RimOutflow:
             m._solve(self.rhs, W)
 
     def _k(self) -> np.ndarray:
-        m = self.mech
-        return np.array([[m.comm.allreduce(dolfinx.fem.assemble_scalar(f), op=MPI.SUM)
-                          for f in row] for row in self.kforms])
+        """K[i][j] = f_j^T J f_i for the modes f = (w, W_1, ...) (collective): one vector
+        assembly of J f_i per mode and dot products, not (1 + nr)^2 scalar assemblies."""
+        for form, vec in zip(self.jforms, self.jvecs, strict=True):
+            with vec.localForm() as loc:
+                loc.set(0.0)
+            fpetsc.assemble_vector(vec, form)
+            vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        return np.array([[vec.dot(f.x.petsc_vec) for f in self.funcs] for vec in self.jvecs])
 
     def step(self, h: float, p: float, c_p: float, c_U: float) -> tuple[float, list[float]]:
         """(dX, [dxi_k]) of the bordered system (module doc) for the holder residual ``h`` at
