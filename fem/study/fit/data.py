@@ -145,30 +145,26 @@ def _time(p: dict, name: str, k: str):
     return tq
 
 
-def _window(ds: Dataset) -> tuple[list[float], list[str]]:
-    """The end (s) and the statistic of each point (the point's time and ``value`` for a value
-    at a time)."""
-    ends, stats = [], []
-    for i, p in enumerate(ds.points):
-        k = f"{ds.key}.points[{i}]"
-        if "statistic" not in p:
-            ends.append(_time(p, "time", k).si)
-            stats.append("value")
-            continue
-        t0, t1 = _time(p, "from", k).si, _time(p, "to", k).si
-        if not t1 > t0:
-            raise CaseError(f"{k}.to", p["to"], f"expected a time after from = {p['from']!r}")
-        ends.append(t1)
-        stats.append(p["statistic"])
-    return ends, stats
+def _window_end(p: dict, k: str, start: float) -> tuple[float, str]:
+    """The end (s) of point ``p``'s time window and its statistic: (start, "value") for a value
+    at a time."""
+    if "statistic" not in p:
+        return start, "value"
+    t1 = _time(p, "to", k).si
+    if not t1 > start:
+        raise CaseError(f"{k}.to", p["to"], f"expected a time after from = {p['from']!r}")
+    return t1, p["statistic"]
 
 
-def _from_points(ds: Dataset, unit: str, dims: str) -> tuple[list[float], list[float],
-                                                               list[float], str]:
-    t, y, w, t_unit = [], [], [], ""
+def _from_points(ds: Dataset, unit: str, dims: str
+                 ) -> tuple[list[float], list[float], list[float], str, list[tuple[float, str]]]:
+    """The points' times (a window's start), values, weights, time unit and windows (end,
+    statistic)."""
+    t, y, w, t_unit, windows = [], [], [], "", []
     for i, p in enumerate(ds.points):
         k = f"{ds.key}.points[{i}]"
         tq = _time(p, "from" if "statistic" in p else "time", k)
+        windows.append(_window_end(p, k, tq.si))
         vq = read_quantity(p["value"], f"{k}.value", f"'1 {unit}'" if unit else "0.5")
         if vq.dims != dims:
             raise CaseError(f"{k}.value", p["value"], f"{ds.history} is in {unit or 'no unit'}: "
@@ -181,7 +177,7 @@ def _from_points(ds: Dataset, unit: str, dims: str) -> tuple[list[float], list[f
         y.append(from_si(vq.si, unit))
         w.append(float(weight))
         t_unit = t_unit or tq.unit
-    return t, y, w, t_unit
+    return t, y, w, t_unit, windows
 
 
 def read_observations(ds: Dataset) -> Observations:
@@ -189,7 +185,11 @@ def read_observations(ds: Dataset) -> Observations:
     a column or a unit is missing or wrong)."""
     unit = column_unit(ds.history)[1]
     dims = unit_dims(unit, f"{ds.key}.history")
-    t, y, w, t_unit = (_from_file if ds.data is not None else _from_points)(ds, unit, dims)
+    if ds.data is not None:
+        t, y, w, t_unit = _from_file(ds, unit, dims)
+        windows = [(ti, "value") for ti in t]
+    else:
+        t, y, w, t_unit, windows = _from_points(ds, unit, dims)
     if not t:
         raise CaseError(f"{ds.key}.data", str(ds.data), "no data points")
     wa = np.asarray(w, dtype=float)
@@ -209,9 +209,9 @@ def read_observations(ds: Dataset) -> Observations:
                             f"{unit or 'no unit'}: expected a noise of that dimension")
         else:
             noise = from_si(ds.noise.si, unit)
-    ends, stats = _window(ds) if ds.data is None else (t, ["value"] * len(t))
     return Observations(ds, np.asarray(t, dtype=float), ya, wa, unit, t_unit, noise,
-                        np.asarray(ends, dtype=float), tuple(stats))
+                        np.asarray([e for e, _ in windows], dtype=float),
+                        tuple(st for _, st in windows))
 
 
 # ---------------------------------------------------------------------------- time zero
