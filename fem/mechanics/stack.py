@@ -305,8 +305,8 @@ class StackMechanics:
             if self.rims is not None:
                 self.rims.pressures()
             rims_ok = self.rims is None or self.rims.converged()
-            if (it > 0 and rnorm <= max(rtol * r0, atol * p_scale * self.area)
-                    and abs(g) <= g_tol and rims_ok):
+            floor = max(rtol * r0, atol * p_scale * self.area)  # the residual's convergence floor
+            if it > 0 and rnorm <= floor and abs(g) <= g_tol and rims_ok:
                 self._p_converged = p
                 return NewtonResult(it, residuals, p)
             if it == max_it or not np.isfinite(rnorm) or _diverging(residuals):
@@ -340,7 +340,6 @@ class StackMechanics:
                 self.P_load.value = self.X + dX
             self.du.x.array[:] += self.corr.x.array + dX * self.w.x.array
             self.X += dX
-            floor = max(rtol * r0, atol * p_scale * self.area)
             if self.friction is not None or (self.stress_updates and rnorm > floor):
                 self._line_search(rnorm, dX, floor)
         raise NewtonFailure(
