@@ -287,8 +287,11 @@ def volume_change_settings(case: Case) -> VolumeChangeSettings:
     thermal = tuple(ThermalLayer(la.name, case.card_value(la, "thermal_expansion",
                                                           "thermal expansion"))
                     for la in cell.layers)
+    card = case.holder.card
+    die = (card.materials["die"]["thermal_expansion"]
+           if card is not None and cell.die_enabled and cell.die_model == "rigid" else None)
     return VolumeChangeSettings(li, _cathode_breathing(case), _anode_swelling(case), thermal,
-                                case.temperature)
+                                case.temperature, die)
 
 
 def _cathode_breathing(case: Case) -> CathodeBreathing | None:

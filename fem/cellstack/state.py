@@ -61,7 +61,8 @@ def capture(stack) -> StackState:
         "mechanics": stack.mech.state_scalars(),
         "pressure": stack.pressure,
         "volume": {"eps_cathode": stack.volume.eps_cathode, "eps_anode": stack.volume.eps_anode,
-                   "temperature": stack.volume.temperature},
+                   "temperature": stack.volume.temperature,
+                   "die_gap": dict(stack.volume.die_gap)},
         "echem": (dict(stack.echem.state_scalars(), voltage_last=stack.voltage_last)
                   if stack.echem is not None else None),
     }
@@ -99,3 +100,4 @@ def restore(stack, state: StackState) -> None:
     stack.volume.eps_cathode = sc["volume"]["eps_cathode"]
     stack.volume.eps_anode = sc["volume"]["eps_anode"]
     stack.volume.temperature = sc["volume"]["temperature"]
+    stack.volume.die_gap = dict(sc["volume"].get("die_gap", {}))

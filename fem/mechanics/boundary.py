@@ -45,6 +45,7 @@ def dirichlet(mech) -> tuple[list, list, list]:
         if mech.rims is not None:  # the Li rims leave through the die's clearance
             outer = np.setdiff1d(outer, mech.rims.facets)
         fixed.append((dolfinx.fem.locate_dofs_topological(V.sub(0), fdim, outer), 0))
+        mech.die_wall = _die_wall_dofs(mech, outer)
     if not mech.axisym:
         fixed += _symmetry_planes(mech, dofs, bonded)
     if not mech.axisym and not bonded:
@@ -63,6 +64,20 @@ def dirichlet(mech) -> tuple[list, list, list]:
         bcs0 += rim0
         bcs_w += rim_w
     return bcs0, bcs_w, no_rims
+
+
+def _die_wall_dofs(mech, outer: np.ndarray) -> dict[str, np.ndarray]:
+    """The radial dofs of the rigid axisymmetric die wall next to each layer (by the layer's
+    name; a dof on the line between two layers goes with one of them)."""
+    cm, V, fdim = mech.cm, mech.V, mech.cm.mesh.topology.dim - 1
+    cm.mesh.topology.create_connectivity(fdim, fdim + 1)
+    f2c = cm.mesh.topology.connectivity(fdim, fdim + 1)
+    owner = np.array([f2c.links(f)[0] for f in outer], dtype=np.int32)
+    out = {}
+    for layer in mech.settings.layers:
+        facets = outer[np.isin(owner, cm.cells(layer.name))]
+        out[layer.name] = dolfinx.fem.locate_dofs_topological(V.sub(0), fdim, facets)
+    return out
 
 
 def _symmetry_planes(mech, dofs, bonded: bool) -> list[tuple[np.ndarray, int]]:

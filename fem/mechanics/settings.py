@@ -226,6 +226,8 @@ class VolumeChangeSettings:
     anode: AnodeSwelling | None = None
     thermal: tuple[ThermalLayer, ...] = ()
     reference_temperature: float = 298.15
+    #: linear thermal expansion of the rigid die's bore (1/K; None: the bore does not move)
+    die_expansion: float | None = None
 
 
 # ---------------------------------------------------------------------------- porous layers
