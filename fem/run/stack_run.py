@@ -288,10 +288,10 @@ class StackRun:
         step's (``ratio`` = dt / dt_last). None at a protocol step's start: the last increment
         says nothing about a new loading (a release after a press reverses it). At a constant
         current the plated Li grows linearly in time, so the increment scales with dt: the
-        whole ratio, up to the controller's largest growth of 2 (a cap of 1 left the stack a fraction of a step's growth short, tens of
-        MPa in the stiff column, and cost every growing step 10 instead of 4 Newton
-        iterations: the flagship's charge 375 -> 152 iterations). A rest or hold relaxes at a
-        falling rate, so there it is at most the last increment."""
+        whole ratio, up to the controller's largest growth of 2 (a cap of 1 left the stack a
+        fraction of a step's growth short, tens of MPa in the stiff column, and cost every
+        growing step 10 instead of 4 Newton iterations: the flagship's charge 375 -> 152
+        iterations). A rest or hold relaxes at a falling rate: at most the last increment."""
         st = self.state
         if st.accepted <= 1 or st.tau <= 0:
             return 0.0
