@@ -2,10 +2,11 @@
 
     python scripts/calibrate.py [--jobs N] [-o results/calibration] [--no-write]
 
-1. ``assb-fem fit calibration/lab_peek_ti.toml``: least squares of the card's three unreported
-   values (die clearance, plunger edge chamfer, load-cell compliance) on the lab study's
-   calibration points (the 25 MPa hold at 30 min and 24 h; the end of the full cell's first
-   charge), over full runs of the bundled cases (resumable: finished runs are reused).
+1. ``assb-fem fit calibration/lab_peek_ti.toml``: least squares of the card's four unreported
+   values (die clearance, plunger edge chamfer, screw thermal expansion, load-cell compliance)
+   on the lab study's calibration points (the 25 MPa hold at 30 min and 24 h and its
+   saturation; the full cell's first cycle: the end of its charge and its swing), over full
+   runs of the bundled cases (resumable: finished runs are reused).
 2. The fitted values go into ``fem/materials/holders/lab_peek_ti.toml`` (value and source: the
    fit, its date and confidence interval; the prior range stays), unless ``--no-write``.
 3. The fit report and figures are copied to ``docs/validation/calibration/``.

@@ -57,7 +57,7 @@ def test_the_calibration_spec_reads():
     spec = read_spec(ROOT / "calibration" / "lab_peek_ti.toml")
     assert {p.path for p in spec.parameters} == {
         "holder.card_values.die_clearance", "holder.card_values.edge_chamfer",
-        "holder.card_values.load_cell_compliance"}
+        "holder.card_values.screw_thermal_expansion", "holder.card_values.load_cell_compliance"}
     for p in spec.parameters:
         assert p.prior is not None and p.prior_source
         assert p.lower < p.prior[0] <= p.start <= p.prior[1] < p.upper or \

@@ -38,6 +38,7 @@ HOLDER_PARAMETERS: dict[str, str] = {
     "load_cell_length": "length",
     "load_cell_thermal_expansion": "thermal_expansion",
     "load_cell_compliance": "compliance",
+    "screw_thermal_expansion": "thermal_expansion",
     "die_clearance": "length",
     "edge_chamfer": "length",
     "entrance_length": "dimensionless",
@@ -151,6 +152,9 @@ def spring_compliance(card: HolderCard) -> float:
 
 def thermal_opening(card: HolderCard, stack_height: float) -> float:
     """Free opening of the gap over the stack per kelvin (m/K): the screws' expansion minus the
-    column parts' (docs/references.md#derived-holder-thermal)."""
-    alpha_s = card.materials["screw"]["thermal_expansion"]
+    column parts' (docs/references.md#derived-holder-thermal). The screws' CTE is the card's
+    ``screw_thermal_expansion``: the grade of the screws (alloy or stainless steel, 10-17e-6
+    1/K) is rarely reported and sets the opening, where their modulus (the screw material's
+    card) hardly matters."""
+    alpha_s = card["screw_thermal_expansion"]
     return (sum((alpha_s - a) * L for L, _, a in _column(card)) + alpha_s * stack_height)

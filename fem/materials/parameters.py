@@ -315,6 +315,11 @@ HOLDER_RANGES: dict[str, Range] = {
     "load_cell_thermal_expansion": _r(-50e-6, 500e-6, (1e-6, 30e-6),
                                       "steel and aluminium load cells: 11-24e-6 1/K",
                                       RANGES["thermal_expansion"].hard_why, ("1/K", 1.0)),
+    "screw_thermal_expansion": _r(-50e-6, 500e-6, (5e-6, 30e-6),
+                                  "steel screws: 10-12e-6 1/K (alloy, martensitic and "
+                                  "precipitation-hardened grades) to 16-17.3e-6 1/K (austenitic "
+                                  "stainless, A2/A4)",
+                                  RANGES["thermal_expansion"].hard_why, ("1/K", 1.0)),
     "load_cell_compliance": _r(0.0, 1e-3, (0.0, 1e-6), "load cells: 1e-9 to 1e-7 m/N",
                                "0 (none) to 1 mm per newton", ("m/N", 1.0)),
     "die_clearance": _r(0.0, 1e-3, (0.0, 100e-6), "die bores fit their plungers within 5-100 um "
