@@ -50,6 +50,16 @@ def uniform_current(layer: str, x: np.ndarray, i_app: float) -> np.ndarray:  # n
     return np.full(x.shape[1], i_app)
 
 
+def die_wall_step(gap: float, dT: float, alpha_layer: float, alpha_die: float,
+                  radius: float) -> tuple[float, float]:
+    """(u_r, gap') of a layer at a rigid frictionless die wall on a temperature change dT:
+    the bore grows by d = alpha_die R dT, the free layer by f = alpha_layer R dT; the layer
+    expands freely while it stays off the wall, gap' = gap + d - f >= 0, else the wall takes it
+    to d + gap and gap' = 0 (:meth:`VolumeChange._move_die_wall`)."""
+    d, f = alpha_die * radius * dT, alpha_layer * radius * dT
+    return (f, gap + d - f) if gap + d - f >= 0.0 else (d + gap, 0.0)
+
+
 class VolumeChange:
     """Fills ``mech.deigen`` (the DG0 eigenstrain increment) for each time step from the
     sources of ``settings``. ``creep``: the stack's inelastic model
@@ -200,8 +210,8 @@ class VolumeChange:
             if a_die is None or dT == 0.0:
                 radial[name] = 0.0
                 continue
-            g, d, f = gaps.get(name, 0.0), a_die * R * dT, alpha.get(name, a_die) * R * dT
-            radial[name], gaps[name] = (f, g + d - f) if g + d - f >= 0.0 else (d + g, 0.0)
+            radial[name], gaps[name] = die_wall_step(gaps.get(name, 0.0), dT,
+                                                     alpha.get(name, a_die), a_die, R)
         self.mech.move_die_wall(radial)
         return gaps
         a_die, R = self.settings.die_expansion, self.mech.settings.radius
@@ -211,8 +221,8 @@ class VolumeChange:
             if a_die is None or dT == 0.0:
                 radial[name] = 0.0
                 continue
-            g, d, f = gaps.get(name, 0.0), a_die * R * dT, alpha.get(name, a_die) * R * dT
-            radial[name], gaps[name] = (f, g + d - f) if g + d - f >= 0.0 else (d + g, 0.0)
+            radial[name], gaps[name] = die_wall_step(gaps.get(name, 0.0), dT,
+                                                     alpha.get(name, a_die), a_die, R)
         self.mech.move_die_wall(radial)
         return gaps
 
