@@ -47,3 +47,75 @@ def test_a_partly_closed_gap_is_used_up_first():
     u, gap = die_wall_step(g0, dT, LPSCL, PEEK, R)
     assert gap == 0.0
     assert u == pytest.approx(PEEK * R * dT + g0, rel=1e-12)
+
+
+# ------------------------------------------------------------------ the finite-element stack
+LAYERS = [("cathode", 100e-6, 10e9, 0.2), ("separator", 700e-6, 20e9, 0.4),
+          ("li", 100e-6, 5e9, 0.1)]
+ALPHA, DT = 20e-6, 15.0
+
+
+def _heated_column(base_case, die_expansion):
+    """The three-layer column of test_elastic_stack in the die, frictionless platens, the gap
+    locked by a rigid frame at zero load, every layer alpha = 20e-6 1/K, heated by 15 K."""
+    from fem._dolfinx import MPI
+    from fem.case import load_case_dict
+    from fem.cellstack.settings import stack_mechanics_settings
+    from fem.geometry import build_stack_mesh
+    from fem.mechanics.holder import Holder
+    from fem.mechanics.settings import ThermalLayer, VolumeChangeSettings
+    from fem.mechanics.stack import StackMechanics
+    from fem.mechanics.volume_change import VolumeChange
+
+    base_case["materials"] = {
+        {"cathode": "ncm811_composite", "separator": "li6ps5cl", "li": "li"}[n]: {
+            "youngs_modulus": f"{E / 1e9} GPa", "poissons_ratio": str(nu)}
+        for n, _, E, nu in LAYERS}
+    base_case["platens"] = {"contact": "frictionless"}
+    base_case["mechanics"] = {"large_deformation": False, "creep_law": "none"}
+    base_case["mesh"] = {"size_min": "150 um", "size_max": "1 mm", "element_degree": 2,
+                         "li_cells": 1}
+    base_case["cell"]["die"] = {"enabled": True}
+    case = load_case_dict(base_case)
+    cm = build_stack_mesh(case, MPI.COMM_WORLD)
+    holder = Holder(area=case.cell.area, stiffness=float("inf"), kind="fixed_gap")
+    mech = StackMechanics(cm, stack_mechanics_settings(case), holder)
+    settings = VolumeChangeSettings(thermal=tuple(ThermalLayer(n, ALPHA) for n, *_ in LAYERS),
+                                    reference_temperature=298.15, die_expansion=die_expansion)
+    volume = VolumeChange(mech, settings)
+    holder.lock(p=0.0, U=0.0)
+    mech.begin_step(0.0)
+    volume.step(0.0, 60.0, 0.0, 298.15 + DT)
+    res = mech.solve(1e-12, 1e-11, 5)
+    mech.commit()
+    volume.commit()
+    return res.pressure, volume
+
+
+def _oedometric(E, nu):
+    return E * (1 - nu) / ((1 + nu) * (1 - 2 * nu))
+
+
+def test_heated_column_in_a_peek_die_is_laterally_free(base_case):
+    """PEEK bore (47e-6 1/K): each layer expands radially by alpha R dT, so its lateral
+    mechanical strain is zero and the locked gap sees the uniaxial-strain (oedometric) thermal
+    stress p = alpha dT H / sum(t_i / M_i) (1e-6 relative)."""
+    p, volume = _heated_column(base_case, 47e-6)
+    H = sum(t for _, t, _, _ in LAYERS)
+    exact = ALPHA * DT * H / sum(t / _oedometric(E, nu) for _, t, E, nu in LAYERS)
+    assert p == pytest.approx(exact, rel=1e-6)
+    for name, *_ in LAYERS:  # the gap the bore opened
+        assert volume.die_gap[name] == pytest.approx((47e-6 - ALPHA) * R * DT, rel=1e-12)
+
+
+def test_heated_column_in_a_cold_die_is_confined(base_case):
+    """A bore that does not move (no die CTE): u_r = 0, the fully confined thermal stress
+    p = alpha dT sum(3 K_i t_i / M_i) / sum(t_i / M_i), larger by (1 + nu)/(1 - nu) per layer."""
+    p, _ = _heated_column(base_case, None)
+
+    def bulk(E, nu):
+        return E / (3 * (1 - 2 * nu))
+
+    exact = (ALPHA * DT * sum(3 * bulk(E, nu) * t / _oedometric(E, nu) for _, t, E, nu in LAYERS)
+             / sum(t / _oedometric(E, nu) for _, t, E, nu in LAYERS))
+    assert p == pytest.approx(exact, rel=1e-6)
