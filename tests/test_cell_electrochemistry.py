@@ -5,6 +5,7 @@ time step, and the symmetric cell's ohmic + kinetic voltage."""
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -72,6 +73,21 @@ def test_cutoffs_end_steps_and_give_the_first_cycle_efficiency(shared_tmp):
     assert np.allclose(soc * cap, q, rtol=1e-6, atol=1e-9)
     assert soc[-1] < (1 - eta) * soc[end_charge] - 0.005
     assert q_ch == pytest.approx(sim.case.areal_capacity / 36000.0 * 1e-0 * 1.0, rel=0.05)
+    # through the tail's kink without a failed solve (short steps near the floor, l2 search)
+    assert sim.state.failed == 0
+
+
+def test_floor_approach_time():
+    """The first discharging cell above its floor passes it by the allowance: (m + a) / -r."""
+    from fem.electrochemistry.cathode import floor_approach_time
+
+    soc = np.array([0.30, 0.26, 0.40, 0.20])
+    before = np.array([0.31, 0.27, 0.39, 0.21])  # rates -1e-4, -1e-4, +1e-4 (charging), -1e-4
+    floor = np.array([0.25, 0.25, 0.25, 0.25])  # the last cell is past its floor already
+    t = floor_approach_time(soc, before, floor, 100.0, 1e-3)
+    assert t == pytest.approx((0.01 + 1e-3) / 1e-4, rel=1e-12)
+    assert floor_approach_time(soc[2:3], before[2:3], floor[2:3], 100.0, 1e-3) == math.inf
+    assert floor_approach_time(soc, before, floor, 0.0, 1e-3) == math.inf
 
 
 def test_contact_fraction_enters_the_li_kinetics(shared_tmp):

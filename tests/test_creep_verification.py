@@ -163,3 +163,19 @@ def test_large_strain_constant_load_compression():
         dt = min(dt * 1.1, 200.0)
     assert math.log(L0 / (H + mech.U)) > 0.35  # 30 % engineering strain reached
     assert worst < 0.02, worst
+
+
+def test_a_step_past_the_creep_increment_bound_is_shortened_not_failed(shared_tmp):
+    """The creep increment bound (mechanics.creep_max_increment) is an accuracy control: a step
+    that breaks it is retried at the bound over the increment of its dt, counted as shortened,
+    not as a failed solve (the bundled hold's press: six failed solves before)."""
+    from fem import api
+    from fem.run.stack_run import StackRun
+
+    case = api.load("li_symmetric_hold", ["protocol.steps=['Press at 25 MPa for 20 s']",
+                                          "solver.dt_initial='20 s'", "output.fields=false",
+                                          "output.plots=false"])
+    sim = StackRun(case, progress=False)
+    sim.run(shared_tmp / "short", overwrite=True)
+    assert sim.state.failed == 0
+    assert sim.state.shortened >= 1

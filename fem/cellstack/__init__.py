@@ -5,9 +5,10 @@ volume change, interface stations, holder and probes).
 themselves never see the case.
 """
 
-from fem.cellstack.cell_stack import CellStack, Drive, StepOutcome
+from fem.cellstack.cell_stack import CellStack, Drive, StepOutcome, StepTooLong
 from fem.cellstack.lifecycle import PhysicsModel
 from fem.cellstack.outputs import StackOutputs
 from fem.cellstack.state import StackState
 
-__all__ = ["CellStack", "Drive", "PhysicsModel", "StackOutputs", "StackState", "StepOutcome"]
+__all__ = ["CellStack", "Drive", "PhysicsModel", "StackOutputs", "StackState", "StepOutcome",
+           "StepTooLong"]

@@ -34,6 +34,21 @@ from fem.electrochemistry.potential import CompositeElectrode
 from fem.electrochemistry.settings import CathodeSettings
 
 
+def floor_approach_time(soc: np.ndarray, soc_before: np.ndarray, floor: np.ndarray,
+                        dt: float, allowance: float) -> float:
+    """The time (s) in which the first discharging cell above its irreversible floor passes it
+    by ``allowance`` (SOC) at the SOC rate of the last step of ``dt``: min over the cells with
+    rate r = (soc - soc_before) / dt < 0 and margin m = soc - floor > 0 of (m + allowance) / -r;
+    inf when there is none. A step that crosses the floor's kink deeply (the OCV falls by
+    TAIL_SLOPE per unit SOC beyond it) is where the charge-conservation Newton failed."""
+    if dt <= 0.0 or soc.size == 0:
+        return math.inf
+    rate = (soc - soc_before) / dt
+    margin = soc - floor
+    m = (rate < 0.0) & (margin > 0.0)
+    return float(np.min((margin[m] + allowance) / -rate[m], initial=math.inf))
+
+
 class CompositeCathode:
     """SOC fields, OCV expression and reaction of the composite cathode (module docstring)
     on the cells tagged ``tag`` of the submesh ``sub``."""
@@ -143,6 +158,17 @@ class CompositeCathode:
                 return v
             at = soc.copy()
         return v
+
+    def floor_step_cap(self, dt: float, allowance: float, comm) -> float | None:
+        """The longest next step (s) that takes no discharging cell more than ``allowance``
+        (SOC) past its irreversible floor (:func:`floor_approach_time` over the cells, the
+        step of ``dt`` just solved, not yet committed); None when no cell above its floor
+        discharges (collective)."""
+        d = self.owned
+        local = floor_approach_time(self.soc.x.array[d], self.soc_n.x.array[d],
+                                    self.floor.x.array[d], dt, allowance)
+        t = comm.allreduce(local, op=MPI.MIN)
+        return t if math.isfinite(t) else None
 
     def commit(self) -> None:
         """Accept the step's SOC (and the largest SOC each cell reached)."""

@@ -159,6 +159,14 @@ class CellElectrochemistry:
         return self.lixsi.inventory(charge)
 
     # ------------------------------------------------------------------ one step
+    def floor_step_cap(self, dt: float, allowance: float) -> float | None:
+        """The longest next step that keeps every composite-cathode cell within ``allowance``
+        (SOC) past its irreversible floor (:meth:`CompositeCathode.floor_step_cap`); None
+        without a composite cathode or when none approaches its floor (collective)."""
+        if self.composite is None:
+            return None
+        return self.composite.floor_step_cap(dt, allowance, self.comm)
+
     def solve(self, i_app: float, charge: float, pressure: float, dt: float = 0.0) -> float:
         """Cell voltage (V) at the end of a step dt at the applied current density i_app
         (A/m^2, + charge), with the charge passed before it (C/m^2) and the mean Li | separator

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fem._dolfinx import MPI
 from fem.case.model import Case
-from fem.cellstack import CellStack, Drive, StackOutputs
+from fem.cellstack import CellStack, Drive, StackOutputs, StepTooLong
 from fem.checkpoint.cellwise import MeshKeys
 from fem.constants import MA_CM2, MAH_CM2
 from fem.errors import Interrupted, SolverError
@@ -45,6 +45,7 @@ from fem.run.lifecycle import StopSignals, execute
 from fem.run.schedule import expected_durations
 from fem.run.state import RunState
 from fem.run.step_rules import (
+    FLOOR_ALLOWANCE,
     CurrentHold,
     CutOff,
     VoltageCutOff,
@@ -238,6 +239,8 @@ class StackRun:
         if not resumed:
             st.hold_current = None
         if isinstance(step, SetTemperature):
+            if step.temperature != st.temperature:  # a jump of the loads: start short
+                self.ctrl.limit(solver.dt_initial / 4)
             st.temperature = step.temperature
             return
         if isinstance(step, LockGap):
@@ -317,6 +320,14 @@ class StackRun:
                 stack.restore(reset_voltage=True)
                 ctrl.dt = max(dt * cut.fraction, ctrl.dt_min)
                 continue
+            except StepTooLong as long:  # an accuracy bound: shorten, not a failed solve
+                st.current = drive.current
+                stack.restore()
+                st.shortened += 1
+                ctrl.dt = max(dt * long.fraction, ctrl.dt_min)
+                self.log.debug(f"  step shortened at t = {st.t + dt:.4g} s ({long}); "
+                               f"dt -> {ctrl.dt:.3g} s")
+                continue
             except NewtonFailure as exc:
                 st.current = drive.current
                 stack.restore()
@@ -343,6 +354,10 @@ class StackRun:
         st, stack, ctrl = self.state, self.stack, self.ctrl
         dv = abs(out.voltage - stack.voltage_last) if (out.voltage is not None
                                                         and st.tau > 0) else 0.0
+        # reach a cathode's irreversible floor in short steps (before the commit: the step's
+        # SOC change); collective
+        floor_cap = (stack.echem.floor_step_cap(dt, FLOOR_ALLOWANCE)
+                     if stack.echem is not None else None)
         stack.commit(dt, st.current, st.temperature)
         st.step_walltime.append(time.perf_counter() - w0)
         ctrl.after_success(out.iterations, dt)
@@ -351,6 +366,8 @@ class StackRun:
         cap = voltage_step_cap(dt, dv)  # resolve the voltage curve (within one protocol step)
         if cap is not None:
             ctrl.limit(cap)
+        if floor_cap is not None:
+            ctrl.limit(floor_cap)
         if isinstance(self.rule, CurrentHold):  # resolve the current's decay in a CV hold
             cap = current_step_cap(dt, st.current, st.hold_current)
             if cap is not None:

@@ -20,6 +20,8 @@ class RunState:
     #: step counters
     accepted: int = 0
     failed: int = 0
+    #: steps retried shorter for an accuracy bound (the creep increment), not failed solves
+    shortened: int = 0
     newton_total: int = 0
     step_walltime: list[float] = field(default_factory=list)
     #: protocol position: entry index, time into it, stack pressure at its start

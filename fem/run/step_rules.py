@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fem.electrochemistry.ocv import TAIL_SLOPE
+
 #: A galvanostatic step ends within this many volts past its voltage cut-off.
 CUTOFF_TOL = 1e-3
 #: The time step shrinks when the voltage changed by more than this within a protocol step.
 MAX_VOLTAGE_STEP = 0.05
+#: A discharging composite-cathode cell passes its irreversible floor by at most this much SOC
+#: in a step: the OCV falls by MAX_VOLTAGE_STEP there
+FLOOR_ALLOWANCE = MAX_VOLTAGE_STEP / TAIL_SLOPE
 #: Constant-voltage holds: the end current is met within this fraction, and the time step
 #: shrinks when the current changed by more than MAX_CURRENT_CHANGE of itself in a step.
 HOLD_TOL = 0.02

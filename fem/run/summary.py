@@ -44,6 +44,7 @@ def stack_summary(case: Case, h: History, state, short, stack, mesh_info: dict, 
         "mesh": mesh_info,
         "steps_accepted": state.accepted,
         "steps_failed": state.failed,
+        "steps_shortened": state.shortened,
         "newton_iterations": state.newton_total,
         "simulated_time_s": state.t,
         "results": {
