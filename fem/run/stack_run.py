@@ -240,7 +240,7 @@ class StackRun:
             st.hold_current = None
         if isinstance(step, SetTemperature):
             if step.temperature != st.temperature:  # a jump of the loads: start short
-                self.ctrl.limit(solver.dt_initial / 4)
+                self.ctrl.limit(solver.dt_initial / 4)  # (the heated locked cell: 58 s failed)
             st.temperature = step.temperature
             return
         if isinstance(step, LockGap):
@@ -267,6 +267,8 @@ class StackRun:
             st.current = step.current(cap)
             if step.until_voltage is not None:
                 self.rule = VoltageCutOff(step.until_voltage, solver.dt_min)
+            if st.current != previous_current and not resumed:  # a jump of the loads
+                self.ctrl.limit(solver.dt_initial / 4)
         elif isinstance(step, Potentiostatic):  # the current follows (first guess: the last)
             self.rule = CurrentHold(step.voltage, step.current_limit(cap), solver.dt_min)
             st.current = previous_current
