@@ -186,35 +186,20 @@ class VolumeChange:
         self._pending = (eps_c, eps_a, T, gaps)
 
     def _move_die_wall(self, dT: float) -> dict[str, float]:
-        """The rigid die's bore on a temperature change dT (set anew every step: the predictor
-        would carry the last step's over). The bore grows by d = alpha_die R dT. A layer
-        against its frictionless wall expands radially as it would freely, f = alpha_l R dT,
-        while the bore outgrows it (it leaves the wall: a PEEK bore, 47e-6 1/K, outgrows
-        Li6PS5Cl and the composites on heating), and the radial gap g >= 0 between them opens,
-        g' = g + d - f; when g + d - f < 0 (cooling, or a bore that expands less) the wall
-        takes the layer to d + g and the gap is closed, g' = 0. Without it a heated layer stays
-        at u_r = 0, confined as if the die were cold (the full cell heated by 15 K: +0.123 MPa
-        at the end of its rest against +0.107 MPa with it). A holder without a card keeps its
-        wall. The bonded platen faces stay at u_t = 0: letting them follow the Ti plungers'
-        expansion moved that pressure by another 0.01 MPa only, and the step that heats took
-        30 cut-backs more (the bonded Li rim corner dragged outwards). Returns the gaps after
-        the step (m)."""
+        """The rigid die's bore on a temperature change dT, layer by layer (:func:`die_wall_step`:
+        free radial expansion while the PEEK bore outgrows the layer, the bore's once the gap
+        is used up), set anew every step (the predictor would carry the last step's over).
+        Without it a heated layer stays at u_r = 0, confined as if the die were cold (the full
+        cell heated by 15 K: +0.123 MPa at the end of its rest against +0.107 MPa with it). A
+        holder without a card keeps its wall. The bonded platen faces stay at u_t = 0: letting
+        them follow the Ti plungers' expansion moved that pressure by another 0.01 MPa only,
+        and the step that heats took 30 cut-backs more (the bonded Li rim corner dragged
+        outwards). Returns the gaps after the step (m)."""
         gaps = dict(self.die_gap)
         a_die = self.settings.die_expansion
         if not self.mech.die_wall:
             return gaps
         R = self.mech.settings.radius
-        alpha = {t.name: t.thermal_expansion for t in self.settings.thermal}
-        radial = {}
-        for name in self.mech.die_wall:
-            if a_die is None or dT == 0.0:
-                radial[name] = 0.0
-                continue
-            radial[name], gaps[name] = die_wall_step(gaps.get(name, 0.0), dT,
-                                                     alpha.get(name, a_die), a_die, R)
-        self.mech.move_die_wall(radial)
-        return gaps
-        a_die, R = self.settings.die_expansion, self.mech.settings.radius
         alpha = {t.name: t.thermal_expansion for t in self.settings.thermal}
         radial = {}
         for name in self.mech.die_wall:
