@@ -318,3 +318,13 @@ def test_interface_current_field(shared_tmp):
     assert err < 0.2, err
     xdmf = (shared_tmp / "iface_field" / "fields.xdmf").read_text()
     assert 'Name="interface_current_density"' in xdmf
+
+
+def test_predictor_extrapolates_constant_current_steps_by_the_whole_ratio():
+    from fem.run.step_rules import predictor
+
+    assert predictor(1.5, False, True) == 0.0  # a new protocol step: no predictor
+    assert predictor(1.5, True, True) == 1.5  # constant current: growth linear in dt
+    assert predictor(3.0, True, True) == 2.0  # at most the controller's growth
+    assert predictor(1.5, True, False) == 1.0  # a rest relaxes: at most the last increment
+    assert predictor(0.5, True, False) == 0.5

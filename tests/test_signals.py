@@ -53,5 +53,5 @@ def test_signal_stops_cleanly(base_case, tmp_path, ranks, sig):
     summary = json.loads((kept / "summary.json").read_text())
     assert summary["status"] == "interrupted"
     hist = read_history(kept / "history.csv")
-    assert len(hist["time_s"]) > 8
+    assert len(hist["time_s"]) >= 8  # the rows seen before the signal (it may land right after one)
     assert hist["time_s"][-1] == pytest.approx(summary["simulated_time_s"])

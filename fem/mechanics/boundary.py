@@ -66,6 +66,14 @@ def dirichlet(mech) -> tuple[list, list, list]:
     return bcs0, bcs_w, no_rims
 
 
+def move_die_wall(mech, radial: dict[str, float]) -> None:
+    """Prescribe this step's radial displacement increment (m) of the rigid die wall next to
+    each named layer of ``mech`` (after its begin_step, whose predictor it overrides there;
+    the Newton corrections keep it: they are homogeneous on the wall)."""
+    for name, dofs in mech.die_wall.items():
+        mech.du.x.array[dofs] = radial.get(name, 0.0)
+
+
 def _die_wall_dofs(mech, outer: np.ndarray) -> dict[str, np.ndarray]:
     """The radial dofs of the rigid axisymmetric die wall next to each layer (by the layer's
     name; a dof on the line between two layers goes with one of them)."""

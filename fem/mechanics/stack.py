@@ -373,13 +373,6 @@ class StackMechanics:
                 self.P_load.value = self.X
 
     # ------------------------------------------------------------------ time step bookkeeping
-    def move_die_wall(self, radial: dict[str, float]) -> None:
-        """Prescribe this step's radial displacement increment (m) of the rigid die wall next
-        to each named layer (after :meth:`begin_step`, whose predictor it overrides there; the
-        Newton corrections keep it: they are homogeneous on the wall)."""
-        for name, dofs in self.die_wall.items():
-            self.du.x.array[dofs] = radial.get(name, 0.0)
-
     def begin_step(self, ratio: float) -> None:
         """Start a step: predictor du = ratio * du_n (linear extrapolation of the last step)."""
         self.setup()

@@ -30,6 +30,7 @@ import numpy as np
 
 from fem._dolfinx import dolfinx
 from fem.constants import FARADAY
+from fem.mechanics.boundary import move_die_wall
 from fem.mechanics.creep import CreepModel
 from fem.mechanics.creep_laws import OverstressPlasticity
 from fem.mechanics.settings import VolumeChangeSettings
@@ -208,7 +209,7 @@ class VolumeChange:
                 continue
             radial[name], gaps[name] = die_wall_step(gaps.get(name, 0.0), dT,
                                                      alpha.get(name, a_die), a_die, R)
-        self.mech.move_die_wall(radial)
+        move_die_wall(self.mech, radial)
         return gaps
 
     def commit(self) -> None:

@@ -50,6 +50,7 @@ from fem.run.step_rules import (
     CutOff,
     VoltageCutOff,
     current_step_cap,
+    predictor,
     voltage_step_cap,
 )
 from fem.run.summary import stack_summary
@@ -280,29 +281,14 @@ class StackRun:
         st, rule = self.state, self.rule
         ratio = dt / st.last_dt if st.last_dt > 0 else 0.0
         drive = Drive(current=st.current, charge=st.charge, temperature=st.temperature,
-                      predictor=self._predictor(ratio))
+                      predictor=predictor(ratio, st.accepted > 1 and st.tau > 0,
+                                          st.current != 0.0 and not isinstance(rule, CurrentHold)))
         if isinstance(rule, VoltageCutOff):
             drive.check = lambda v, v0, i, dt: rule.check(v, v0, i, dt)
         elif isinstance(rule, CurrentHold):
             drive.voltage, drive.current_guess = rule.voltage, st.hold_current
             drive.check = lambda v, v0, i, dt: rule.check(i, st.hold_current, dt)
         return drive
-
-    def _predictor(self, ratio: float) -> float:
-        """The first guess of a step's displacement increment, as a multiple of the last
-        step's (``ratio`` = dt / dt_last). None at a protocol step's start: the last increment
-        says nothing about a new loading (a release after a press reverses it). At a constant
-        current the plated Li grows linearly in time, so the increment scales with dt: the
-        whole ratio, up to the controller's largest growth of 2 (a cap of 1 left the stack a
-        fraction of a step's growth short, tens of MPa in the stiff column, and cost every
-        growing step 10 instead of 4 Newton iterations: the flagship's charge 375 -> 152
-        iterations). A rest or hold relaxes at a falling rate: at most the last increment."""
-        st = self.state
-        if st.accepted <= 1 or st.tau <= 0:
-            return 0.0
-        if st.current != 0.0 and not isinstance(self.rule, CurrentHold):
-            return min(ratio, 2.0)
-        return min(ratio, 1.0)
 
     def _advance(self, entry: ProtocolEntry, duration: float, loads) -> None:
         """Integrate one protocol step of ``duration`` s (from the time into it, 0 unless

@@ -95,3 +95,17 @@ def current_step_cap(dt: float, current: float, last_current: float | None) -> f
         return None
     change = abs(current - last_current) / max(abs(last_current), 1e-12)
     return dt * MAX_CURRENT_CHANGE / change if change > MAX_CURRENT_CHANGE else None
+
+
+def predictor(ratio: float, within_step: bool, constant_current: bool) -> float:
+    """The first guess of a step's displacement increment as a multiple of the last step's
+    (``ratio`` = dt / dt_last). None at a protocol step's start (``within_step`` False): the
+    last increment says nothing about a new loading (a release after a press reverses it). At
+    a constant current the plated Li grows linearly in time, so the increment scales with dt:
+    the whole ratio, up to the controller's largest growth of 2 (a cap of 1 left the stack a
+    fraction of a step's growth short, tens of MPa in the stiff column, and cost every growing
+    step 10 instead of 4 Newton iterations: the flagship's charge 375 -> 152 iterations). A
+    rest or hold relaxes at a falling rate: at most the last increment."""
+    if not within_step:
+        return 0.0
+    return min(ratio, 2.0) if constant_current else min(ratio, 1.0)
