@@ -99,6 +99,7 @@ class VolumeChange:
         self.thermal = [(mech.cm.cells(t.name), t.thermal_expansion) for t in settings.thermal]
         self.temperature = settings.reference_temperature  # of the last committed step
         self.die_gap: dict[str, float] = {}  # radial gap of each layer to the die wall (m)
+        self.alpha = {t.name: t.thermal_expansion for t in settings.thermal}
 
     def _plastic_law(self, creep: CreepModel | None) -> OverstressPlasticity | None:
         """The plastic anode's law (its yield strength follows x), None for an elastic one."""
@@ -198,17 +199,12 @@ class VolumeChange:
         outwards). Returns the gaps after the step (m)."""
         gaps = dict(self.die_gap)
         a_die = self.settings.die_expansion
-        if not self.mech.die_wall:
-            return gaps
-        R = self.mech.settings.radius
-        alpha = {t.name: t.thermal_expansion for t in self.settings.thermal}
-        radial = {}
-        for name in self.mech.die_wall:
-            if a_die is None or dT == 0.0:
-                radial[name] = 0.0
-                continue
-            radial[name], gaps[name] = die_wall_step(gaps.get(name, 0.0), dT,
-                                                     alpha.get(name, a_die), a_die, R)
+        radial = {}  # a layer not named here keeps u_r: no increment
+        if a_die is not None and dT != 0.0:
+            R = self.mech.settings.radius
+            for name in self.mech.die_wall:
+                radial[name], gaps[name] = die_wall_step(
+                    gaps.get(name, 0.0), dT, self.alpha.get(name, a_die), a_die, R)
         move_die_wall(self.mech, radial)
         return gaps
 
