@@ -42,6 +42,7 @@ DIMENSIONS: dict[str, str] = {
     "diffusivity": "[length] ** 2 / [time]",
     "thermal_expansion": "1 / [temperature]",
     "compliance": "[time] ** 2 / [mass]",  # m/N
+    "fracture_toughness": "[mass] / [length] ** 0.5 / [time] ** 2",  # Pa m^0.5
     "dimensionless": "",
 }
 
@@ -69,6 +70,7 @@ EXAMPLES: dict[str, str] = {
     "diffusivity": '"1e-14 m^2/s"',
     "thermal_expansion": '"46e-6 1/K"',
     "compliance": '"7.5e-8 m/N"',
+    "fracture_toughness": '"0.23 MPa*m^0.5"',
     "dimensionless": '"0.38"',
 }
 

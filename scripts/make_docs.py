@@ -58,6 +58,7 @@ SI_UNITS: dict[str, str] = {
     "areal_stiffness": "Pa/m", "force": "N", "conductivity": "S/m", "energy_per_mol": "J/mol",
     "molar_volume": "m^3/mol", "molar_mass": "kg/mol", "strain_rate": "1/s", "area": "m^2",
     "diffusivity": "m^2/s", "thermal_expansion": "1/K", "compliance": "m/N",
+    "fracture_toughness": "Pa m^0.5",
     "dimensionless": "",
 }
 

@@ -41,6 +41,7 @@ SI = {"length": "m", "pressure": "Pa", "time": "s", "temperature": "K", "mass": 
       "specific_capacity": "C/kg", "stiffness": "N/m", "force": "N", "conductivity": "S/m",
       "energy_per_mol": "J/mol", "molar_volume": "m^3/mol", "molar_mass": "kg/mol",
       "strain_rate": "1/s", "diffusivity": "m^2/s", "thermal_expansion": "1/K",
+      "fracture_toughness": "Pa*m^0.5",
       "dimensionless": ""}
 
 

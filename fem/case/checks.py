@@ -33,8 +33,10 @@ ROLE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "cathode": (("volume_change_vs_soc", "the cathode volume change"),),
 }
 #: What the interface model (fem.interface) takes from the Li card.
-INTERFACE_LI_VALUES = ("creep_exponent", "creep_reference_stress", "creep_activation_energy",
-                       "creep_reference_temperature", "molar_volume")
+INTERFACE_LI_VALUES = ("creep_reference_rate", "creep_exponent", "creep_reference_stress",
+                       "creep_activation_energy", "creep_reference_temperature",
+                       "size_effect_length", "size_effect_exponent", "molar_volume",
+                       "exchange_current_density")
 
 
 def required_card_values(case: Case) -> list[tuple[Layer, str, str]]:

@@ -118,6 +118,8 @@ class PatchSettings:
     gap: float
     roughness: Roughness
     pores: Pores | None = None
+    #: the feature size of the Li law's size effect (fem.mechanics.li_size_effect); None: bulk
+    li_feature_size: float | None = None
 
 
 @dataclass

@@ -93,7 +93,8 @@ def resolve_patch(raw: dict, cell: Cell, source: str) -> PatchSettings | None:
         pores = Pores(radius, depth, positions)
     patch = PatchSettings(dim, width, length("li_thickness", width / 2),
                           length("separator_thickness", width / 2), li, sep,
-                          length("gap", 0.0), rough, pores)
+                          length("gap", 0.0), rough, pores,
+                          length("li_feature_size", 0.0) or None)
     if pores is not None and pores.depth >= patch.separator_thickness:
         raise CaseError("patch.pores.depth", p["pores"]["depth"],
                         "must be smaller than patch.separator_thickness")

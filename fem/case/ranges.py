@@ -99,6 +99,7 @@ RANGES: dict[str, Range] = {
     "patch.li_thickness": _PATCH_LENGTH,
     "patch.separator_thickness": _PATCH_LENGTH,
     "patch.gap": _SMALL_LENGTH,
+    "patch.li_feature_size": _FEATURE,
     "patch.roughness.amplitude": _SMALL_LENGTH,
     "patch.roughness.wavelength": _FEATURE,
     "patch.roughness.rms": _SMALL_LENGTH,
@@ -162,28 +163,26 @@ RANGES: dict[str, Range] = {
         1e3, 20e9, (0.1e9, 5e9),
         "lithiated Si yields at about 1-2 GPa (" + _REF + "sethuraman2010)",
         "must be > 1 kPa and below 20 GPa (the ideal strength of Si)", ("GPa", 1e9)),
-    "interface.creep_reference_rate": _r(
-        1e-30, 1e3, (1e-15, 1.0),
-        "calibrated micro-scale Li rates 1e-11 (default) to 1.8e-6 1/s (bundled cases) at 1 MPa;"
-        " bulk Li 7.7e-3 1/s (" + _REF + "derived-norton-fit)",
-        "a creep rate must be > 0; at 1e3 1/s the 'creep' is impact loading", ("1/s", 1.0)),
-    "interface.critical_local_current_density": _r(
-        1e-6, 1e5, (0.1, 1e3),
-        "calibrated 15.2 A/m^2 (1.52 mA/cm^2) at the true contact (fem/interface/parameters.py)",
-        "must be > 0 and below 10 A/cm^2", ("mA/cm^2", 10.0)),
+    "interface.asperity_size": _r(
+        1e-8, 1e-3, (0.5e-6, 20e-6),
+        "Li6PS5Cl grains 0.5-40 um and RMS roughness 1.1-6.5 um (" + _REF + "singh2022)",
+        "must be > 10 nm and below 1 mm", _UM),
+    "interface.flaw_radius": _r(
+        1e-8, 1e-3, (1e-6, 14e-6),
+        "Li-filled cracks 3-5 um (" + _REF + "duan2023), a 14 um flaw (" + _REF + "singh2022)",
+        "must be > 10 nm and below 1 mm", _UM),
+    "interface.fracture_toughness": _r(
+        1e3, 1e8, (0.1e6, 2e6),
+        "sulfide glass 0.23 MPa m^0.5 (" + _REF + "mcgrogan2017), LLZO up to 1.5 MPa m^0.5",
+        "must be > 1 kPa m^0.5 and below 100 MPa m^0.5 (tough steels)", ("MPa m^0.5", 1e6)),
+    "interface.surface_rms_slope": _r(
+        1e-4, 10.0, (0.05, 1.0),
+        "pressed pellets: RMS roughness 1.1-6.5 um over grains of 0.5-40 um (" + _REF +
+        "singh2022)", "a slope in (1e-4, 10]"),
     "interface.tabor_constraint": _r(
         1.0, 10.0, (2.5, 3.5), "hardness / flow stress = 2.8-3 for metals (" + _REF +
         "tabor1951)", "the constraint factor lies in (1, 10]", lo_open=True),
-    "interface.flow_stress": _r(
-        1e3, 1e9, (0.1e6, 200e6),
-        "bulk Li yields at 0.7-0.8 MPa (" + _REF + "masias2019), micrometre pillars at up to "
-        "105 MPa (" + _REF + "xu2017)", "must be > 1 kPa and below 1 GPa", ("MPa", 1e6)),
-    "interface.max_instant_contact_fraction": _r(
-        0.0, 1.0, (0.1, 0.6),
-        "the plastic contact law f = p/H holds up to f = 0.3-0.5 (" + _REF +
-        "derived-plastic-contact)", "a fraction in (0, 1]", lo_open=True),
     "interface.roughness_height": _FEATURE,
-    "interface.pore_radius": _FEATURE,
     "interface.li_self_diffusivity": _r(
         1e-25, 1e-6, (1e-16, 1e-12),
         "Li self-diffusivity at room temperature 1e-15 to 1e-14 m^2/s (" + _REF + "masias2019)",

@@ -98,6 +98,10 @@ PATCH = _obj(
                             "description": "cell layer the separator is taken from"},
         "gap": Q("length", "gap between the highest asperity and the flat Li (default 0)",
                  "patch.gap"),
+        "li_feature_size": Q("length", "feature size of the Li law's size effect (micrometre Li "
+                             "is harder, fem.mechanics.li_size_effect; the cell-scale interface "
+                             "law uses interface.asperity_size); default: none, the bulk law",
+                             "patch.li_feature_size"),
         "roughness": ROUGHNESS,
         "pores": _obj(
             {
@@ -277,22 +281,19 @@ SCHEMA: dict[str, Any] = _obj(
                 "stop_on_short": {"type": "boolean",
                                   "description": "stop the run when a short is predicted "
                                                  "(default true)"},
-                "creep_reference_rate": Q("strain_rate", "Li strain rate at 1 MPa for flow "
-                                          "into micrometre gaps and pores (calibrated)",
-                                          "interface.creep_reference_rate"),
-                "critical_local_current_density": Q(
-                    "current_density", "plating current density at the true contact that "
-                    "nucleates a filament (calibrated)", "interface.critical_local_current_density"),
+                "asperity_size": Q("length", "size of the separator surface's asperities "
+                                   "(sets the Li size effect at the contact; calibrated)",
+                                   "interface.asperity_size"),
+                "flaw_radius": Q("length", "radius of the largest Li-filled surface flaw of the "
+                                 "separator (calibrated)", "interface.flaw_radius"),
+                "fracture_toughness": Q("fracture_toughness", "fracture toughness K_Ic of the "
+                                        "separator", "interface.fracture_toughness"),
+                "surface_rms_slope": Q("dimensionless", "RMS slope of the separator surface "
+                                       "(elastic contact on loading)", "interface.surface_rms_slope"),
                 "tabor_constraint": Q("dimensionless", "contact pressure / flow stress",
                                       "interface.tabor_constraint"),
-                "flow_stress": Q("pressure", "Li flow stress for the instantaneous contact",
-                                 "interface.flow_stress"),
-                "max_instant_contact_fraction": Q("dimensionless", "cap of p / H",
-                                                  "interface.max_instant_contact_fraction"),
                 "roughness_height": Q("length", "height of the separator surface's gaps",
                                       "interface.roughness_height"),
-                "pore_radius": Q("length", "radius of the separator's surface pores",
-                                 "interface.pore_radius"),
                 "li_self_diffusivity": Q("diffusivity", "Li self-diffusivity",
                                          "interface.li_self_diffusivity"),
                 "spot_diffusion_length": Q("length", "diffusion path resupplying a stripped "

@@ -14,10 +14,11 @@ PROBE_COLUMNS = ["li_thickness_change_um", "li_separator_pressure_MPa", "max_cre
                  "creep_strain_q995"]
 #: History columns of the interface model (fem.interface.stations.InterfaceStations.scalars).
 INTERFACE_COLUMNS = ["contact_fraction", "min_contact_fraction", "min_void_margin",
-                     "focused_current_density_mA_cm2", "extrusion_depth_um"]
-#: Cell fields of the interface model (SI: 1, 1, A/m^2, m; zero off the interfaces).
+                     "focused_current_density_mA_cm2", "extrusion_depth_um",
+                     "flaw_pressure_MPa", "flaw_pressure_ratio"]
+#: Cell fields of the interface model (SI: 1, 1, A/m^2, m, 1; zero off the interfaces).
 INTERFACE_FIELDS = ("contact_fraction", "void_margin", "focused_current_density",
-                    "extrusion_depth")
+                    "extrusion_depth", "flaw_pressure_ratio")
 
 
 class StackOutputs:

@@ -332,7 +332,8 @@ def interface_layout(case: Case) -> InterfaceLayout:
 
 def interface_parameters(case: Case) -> InterfaceParameters:
     """The interface model's parameters: the defaults (fem.interface.parameters) with the
-    case's ``[interface]`` overrides, the Li card's creep law and molar volume, and the
+    case's ``[interface]`` overrides, the Li card's creep law with its size effect, moduli,
+    molar volume and exchange current density, and the
     area-specific resistances of the separator, L / kappa (the separator card's ionic
     conductivity), and of the charge transfer at full contact, R T / (F i0) with the Li card's
     exchange current density (linearised Butler-Volmer with alpha = 0.5,
@@ -347,7 +348,12 @@ def interface_parameters(case: Case) -> InterfaceParameters:
     i0 = case.card_value(li, "exchange_current_density", why + "'s charge-transfer resistance")
     values.update(separator_resistance=sep.thickness / kappa,
                   charge_transfer_resistance=GAS_CONSTANT * case.temperature / (FARADAY * i0))
+    E, nu = (case.card_value(li, k, why) for k in ("youngs_modulus", "poissons_ratio"))
     return InterfaceParameters(
+        creep_reference_rate=case.card_value(li, "creep_reference_rate", why),
+        size_effect_length=case.card_value(li, "size_effect_length", why),
+        size_effect_exponent=case.card_value(li, "size_effect_exponent", why),
+        li_plane_strain_modulus=E / (1.0 - nu * nu), exchange_current_density=i0,
         creep_exponent=case.card_value(li, "creep_exponent", why),
         creep_reference_stress=case.card_value(li, "creep_reference_stress", why),
         creep_activation_energy=case.card_value(li, "creep_activation_energy", why),

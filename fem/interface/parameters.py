@@ -3,7 +3,9 @@
 Tags [P]/[S]/[D]/[U]: docs/references.md#evidence-tags (primary / secondary source, derived,
 unverified).
 Cases override any of them in ``[interface]`` (with units); the two calibrated ones are marked
-and their calibration is scripts/validation/calibrate_ccd.py -> docs/validation/ccd.json.
+and their calibration is scripts/validation/calibrate_ccd.py ->
+docs/validation/ccd_calibration.json. The Li law (Norton creep with its size effect), the Li
+moduli and the exchange current density are the Li card's.
 """
 
 from __future__ import annotations
@@ -22,35 +24,40 @@ class Parameter:
 
 
 DEFAULTS: dict[str, Parameter] = {
-    "creep_reference_rate": Parameter(
-        1.0e-11, "1/s", "strain_rate",
-        "CALIBRATED (scripts/validation/calibrate_ccd.py, grid 3e-12 / 1e-11 / 3e-11 1/s, all "
-        "three fit equally, the centre is kept: the two CCDs do not pin it down; "
-        "docs/validation/ccd_calibration.json) on the symmetric-cell CCDs after 1 and "
-        "30 min holds at 25 MPa (docs/lab-study.md#critical-current-density): the Li strain rate "
-        "at 1 MPa that governs flow into micrometre gaps and pores; far below the bulk Norton fit "
-        "(7.73e-3 1/s, docs/references.md#derived-norton-fit) because Li is much stronger at the "
-        "micrometre scale (sub-um pillars 15-105 MPa, Xu et al. PNAS 2017 [S], "
-        "docs/references.md#xu2017). Exponent and activation energy: the Li card's"),
-    "critical_local_current_density": Parameter(
-        15.2, "A/m^2", "current_density",
-        "CALIBRATED (scripts/validation/calibrate_ccd.py; 1.52 mA/cm^2) with "
-        "creep_reference_rate on the 1 min / 30 min hold CCDs "
-        "(docs/lab-study.md#critical-current-density): plating current density at the true "
-        "contact above which a Li filament nucleates"),
+    "asperity_size": Parameter(
+        7.0e-6, "m", "length",
+        "CALIBRATED (scripts/validation/calibrate_ccd.py -> docs/validation/ccd_calibration.json; "
+        "grid 5/6/7/8/10 um, 7 um best) on the symmetric-cell CCDs after 1 and 30 min holds at "
+        "25 MPa (docs/lab-study.md#critical-current-density), inside its range 0.5-20 um: the size of "
+        "the separator surface's asperities that the Li creeps around, from the grain size "
+        "(0.5 um small-grain to 20-40 um large-grain Li6PS5Cl) and the RMS roughness 1.1-6.5 um "
+        "of pressed pellets (Singh 2022 [P], docs/references.md#singh2022). It sets the size "
+        "effect of the Li law at the contact (fem/mechanics/li_size_effect.py, "
+        "docs/references.md#derived-li-size-effect)"),
+    "flaw_radius": Parameter(
+        6.82e-6, "m", "length",
+        "CALIBRATED with asperity_size (scripts/validation/calibrate_ccd.py), inside its range "
+        "1-14 um: radius of the largest Li-filled flaw (pore, crack) at the separator surface: "
+        "primary cracks 3-5 um filled by Li (Duan 2023 [P], docs/references.md#duan2023), a 14 um "
+        "pre-existing flaw and RMS roughness 1.1-6.5 um (Singh 2022 [P], "
+        "docs/references.md#singh2022)"),
+    "fracture_toughness": Parameter(
+        0.23e6, "Pa m^0.5", "fracture_toughness",
+        "K_Ic of Li2S-P2S5 glass 0.23 +- 0.04 MPa m^0.5 (McGrogan 2017, nanoindentation [S] "
+        "via Singh 2022 and Duan 2023, docs/references.md#mcgrogan2017); no measured value for "
+        "Li6PS5Cl, for which Singh 2022 uses the same proxy"),
+    "surface_rms_slope": Parameter(
+        0.3, "1", "dimensionless",
+        "RMS slope of the separator surface for the elastic (Persson) contact on loading; no "
+        "measured power spectrum of Li6PS5Cl pellets (docs/references.md#persson2001): Rq "
+        "1.1-6.5 um over grains of 0.5-40 um (Singh 2022 [P]) gives slopes of order 0.1-1; "
+        "ASSUMED [U]. The elastic contact at 25 MPa is 1.5 % with it (0.4-9 % over that range); "
+        "creep makes the rest"),
     "tabor_constraint": Parameter(
         3.0, "1", "dimensionless",
         "hardness H = c sigma_flow with c = 3 (Tabor); contact-pressure constraint of the "
         "indentation-creep contact law (docs/references.md#derived-plastic-contact, "
         "#derived-creep-contact-growth) [D]"),
-    "flow_stress": Parameter(
-        0.8e6, "Pa", "pressure",
-        "Li 0.2 % offset yield, bulk, RT (Masias 2019 [S], docs/references.md#masias2019): "
-        "instantaneous plastic contact f = p / (3 sigma_y)"),
-    "max_instant_contact_fraction": Parameter(
-        0.3, "1", "dimensionless",
-        "the plastic contact law f = p/H holds only for f up to 0.3-0.5 "
-        "(docs/references.md#derived-plastic-contact [D]); beyond it contact grows by creep"),
     "roughness_height": Parameter(
         10.0e-6, "m", "length",
         "height of the gaps between Li foil and separator after assembly (foil and pellet "
@@ -65,11 +72,6 @@ DEFAULTS: dict[str, Parameter] = {
         "grains). ASSUMED [U] with roughness_height (see there); it puts the critical "
         "stripping current at 5 MPa near 2 mA/cm^2 (of order 0.1-1 mA/cm^2 at a few MPa, "
         "Kasemchainan 2019, docs/references.md#kasemchainan2019, numbers unconfirmed)"),
-    "pore_radius": Parameter(
-        0.5e-6, "m", "length",
-        "radius of the separator's surface pores that Li extrudes into: 8-18 % porosity pellets "
-        "of micrometre particles (Singh 2022 [P], Doux 2020 [S]; docs/references.md#singh2022, "
-        "docs/references.md#doux2020); the value is an assumption [U]"),
     "li_self_diffusivity": Parameter(
         1.0e-14, "m^2/s", "diffusivity",
         "Li self-diffusivity at RT 1e-15 ... 1e-14 m^2/s [U]; the Masias digest implies 9e-15 "

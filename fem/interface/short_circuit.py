@@ -2,17 +2,20 @@
 
 A short is predicted when, anywhere on a Li | separator interface:
 
-1. filament initiation on plating: the plating current density at the true contact,
-   i_p beta / f (contact fraction f, focusing beta = 1 + d / r_p at Li extruded a depth d into a
-   pore; :mod:`fem.interface.contact_state`), exceeds the critical local current density
-   (``interface.critical_local_current_density``, calibrated on the symmetric-cell CCDs of
-   the lab study, docs/lab-study.md#critical-current-density). In the lab study the shorts are
-   Li filaments grown from the Li electrode. Stripping lowers f (voids,
-   docs/references.md#derived-stripping-supply), which focuses the next plating: the mechanism by
-   which voids lead to dendrites (Kasemchainan 2019 [U], docs/references.md#kasemchainan2019);
-2. extrusion through the separator: Li pushed into its pores at least as deep as the separator
-   is thick (docs/lab-study.md#critical-current-density: 10 MPa and more push Li into and
-   through the separator).
+1. a Li-filled flaw opens (filament initiation): the Li pressure in the separator's largest
+   surface flaw under a contact spot, the Li's pressure p plus the pressure the plating
+   overpotential at the true contact can build in the confined deposit, reaches the pressure
+   that opens a penny-shaped flaw of radius a + d (a the flaw, d the depth Li has crept into
+   it; :mod:`fem.interface.contact_state`, docs/references.md#derived-flaw-pressure). The flaw
+   size and fracture toughness are material data (``interface.flaw_radius`` calibrated within
+   its measured range, ``interface.fracture_toughness``). In the lab study the shorts are Li
+   filaments grown from the Li electrode. Stripping lowers f (voids,
+   docs/references.md#derived-stripping-supply), which raises both terms on the next plating:
+   the mechanism by which voids lead to dendrites (Kasemchainan 2019 [U],
+   docs/references.md#kasemchainan2019); a higher stack pressure raises the first (Li pushed
+   into flaws, docs/lab-study.md#critical-current-density) and drives Li deeper into the flaw;
+2. extrusion through the separator: Li pushed into its flaws at least as deep as the separator
+   is thick.
 
 The contact lost entirely (f at its floor on the whole interface) is reported too, as a failure
 of the cell that is not a short (docs/lab-study.md#critical-current-density: at 1 MPa creep is
@@ -70,23 +73,25 @@ class ShortCriterion:
 
     def check(self, step: int, entry, time_s: float, current: float) -> ShortPrediction | None:
         st = self.stations
-        i_crit = self.params.critical_local_current_density
-        focused, r_f, layer_f = st.worst("focused")
+        ratio, r_f, layer_f = st.worst("flaw")
         depth, r_d, layer_d = st.worst("depth")
+        focused = st.worst("focused")[0]
         scal = st.scalars()
         common = dict(step=step, protocol_step=entry.index, protocol_label=entry.step.text,
                       time_s=time_s, current_density_mA_cm2=current * MA_CM2,
                       focused_current_density_mA_cm2=focused * MA_CM2,
                       extrusion_depth_um=depth * 1e6,
                       min_contact_fraction=scal["min_contact_fraction"])
-        if focused > i_crit:
+        if ratio >= 1.0:
             return ShortPrediction(
                 **common, mechanism="filament", li_layer=layer_f, radius_mm=r_f * 1e3,
-                reason=(f"the plating current at the true Li | separator contact of {layer_f} "
-                        f"(r = {r_f * 1e3:.3g} mm) reached {focused * MA_CM2:.3g} mA/cm^2, above "
-                        f"the critical {i_crit * MA_CM2:.3g} mA/cm^2 for filament initiation "
-                        f"(contact fraction {scal['min_contact_fraction']:.3g}, Li extruded "
-                        f"{depth * 1e6:.3g} um into the separator)"))
+                reason=(f"the Li pressure in a flaw under a contact spot of {layer_f} "
+                        f"(r = {r_f * 1e3:.3g} mm) reached {scal['flaw_pressure_MPa']:.4g} MPa, "
+                        f"the pressure that opens the separator's "
+                        f"{self.params.flaw_radius * 1e6:.3g} um flaw (contact fraction "
+                        f"{scal['min_contact_fraction']:.3g}, plating current at the true "
+                        f"contact {focused * MA_CM2:.3g} mA/cm^2, Li crept "
+                        f"{depth * 1e6:.3g} um into the flaw)"))
         if depth >= self.separator_thickness:
             return ShortPrediction(
                 **common, mechanism="extrusion", li_layer=layer_d, radius_mm=r_d * 1e3,

@@ -173,14 +173,18 @@ class InterfaceStations:
             "focused_current_density_mA_cm2":
                 0.1 * self._reduce([s.focused_current for s in st], np.max, 0.0),
             "extrusion_depth_um": 1e6 * self._reduce([s.depth_new for s in st], np.max, 0.0),
+            "flaw_pressure_MPa": 1e-6 * self._reduce([s.flaw_pressure for s in st], np.max, 0.0),
+            "flaw_pressure_ratio": self._reduce([s.flaw_ratio for s in st], np.max, 0.0),
         }
 
     def worst(self, key: str) -> tuple[float, float, str]:
-        """Largest focused current (key 'focused') or extrusion depth ('depth') with its radius
-        and Li layer, the same on all ranks (collective)."""
+        """Largest focused current (key 'focused'), flaw pressure over its critical value
+        ('flaw') or extrusion depth ('depth') with its radius and Li layer, the same on all
+        ranks (collective)."""
         best = (-np.inf, 0.0, "")
         for itf in self.interfaces:
-            v = itf.state.focused_current if key == "focused" else itf.state.depth_new
+            v = {"focused": itf.state.focused_current, "flaw": itf.state.flaw_ratio,
+                 "depth": itf.state.depth_new}[key]
             if v.size:
                 k = int(np.argmax(v))
                 x = itf.centres[:, k]
@@ -194,7 +198,8 @@ class InterfaceStations:
         for itf in self.interfaces:
             v = {"contact_fraction": itf.state.f_new, "void_margin": itf.state.void_margin,
                  "focused_current_density": itf.state.focused_current,
-                 "extrusion_depth": itf.state.depth_new}[name]
+                 "extrusion_depth": itf.state.depth_new,
+                 "flaw_pressure_ratio": itf.state.flaw_ratio}[name]
             out[itf.cells] = v
         return out
 

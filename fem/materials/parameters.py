@@ -35,6 +35,8 @@ PARAMETERS: dict[str, str] = {
     "creep_reference_stress": "pressure",
     "creep_reference_temperature": "temperature",
     "creep_activation_energy": "energy_per_mol",
+    "size_effect_length": "length",
+    "size_effect_exponent": "dimensionless",
     "anand_rate_prefactor": "strain_rate",
     "anand_rate_sensitivity": "dimensionless",
     "anand_initial_resistance": "pressure",
@@ -226,6 +228,16 @@ RANGES: dict[str, Range] = {
         "1e-18 to 1e-10 m^2/s",
         "a diffusivity must be > 0; gases diffuse at 1e-5 m^2/s, solids far below 1e-6",
         ("m^2/s", 1.0)),
+    "size_effect_length": _r(
+        1e-9, 1.0, (10e-6, 1e-3),
+        "Li pillars: 125.6 um through 105 MPa at 1.39 um and 15 MPa at 9.45 um (" + _REF +
+        "derived-li-size-effect, " + _REF + "xu2017)",
+        "a length > 1 nm and below 1 m", ("um", 1e-6)),
+    "size_effect_exponent": _r(
+        0.0, 5.0, (0.3, 1.5),
+        "strength ~ size^-m with m = 0.68 (room temperature) to 1.0 (90 degC) for Li pillars ("
+        + _REF + "xu2017); 0.5-1 for metal micropillars in general",
+        "an exponent in (0, 5]", lo_open=True),
     "particle_radius": _r(
         1e-9, 1e-3, (50e-9, 50e-6),
         "secondary particles of cathode powders are 1-20 um across (the cards: 2.5 um)",

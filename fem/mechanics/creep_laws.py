@@ -50,13 +50,14 @@ with S. ``beta`` follows from the implicit function theorem on F.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from fem.constants import GAS_CONSTANT
 from fem.errors import CaseError
+from fem.mechanics.li_size_effect import SizeEffect
 
 _EPS = np.finfo(float).eps
 
@@ -143,6 +144,11 @@ class NortonCreep:
                 and self.Q >= 0):
             raise ValueError(f"invalid Norton parameters {self}")
 
+    def scaled(self, factor: float) -> NortonCreep:
+        """The same law with every stress scaled by ``factor`` (the size effect,
+        :mod:`fem.mechanics.li_size_effect`): ``rate = A (seq / (factor sigma_ref))^n``."""
+        return replace(self, sigma_ref=self.sigma_ref * factor)
+
     def arrhenius(self, T: float) -> float:
         """exp(-Q/R (1/T - 1/T_ref))."""
         return math.exp(-self.Q / GAS_CONSTANT * (1.0 / T - 1.0 / self.T_ref))
@@ -206,6 +212,13 @@ class NarayanAnandCreep:
         if not (self.nu0 > 0 and self.Q >= 0 and 0 < self.m <= 1 and self.S0 > 0 and self.H0 >= 0
                 and self.S_tilde > 0 and self.n_s >= 0 and self.a >= 1):
             raise ValueError(f"invalid Narayan-Anand parameters {self} (need 0 < m <= 1, a >= 1)")
+
+    def scaled(self, factor: float) -> NarayanAnandCreep:
+        """The same law with every stress scaled by ``factor`` (the size effect,
+        :mod:`fem.mechanics.li_size_effect`): S0, H0 and S_tilde times ``factor``, so the flow
+        stress at any rate and hardening state is ``factor`` times the unscaled one."""
+        return replace(self, S0=self.S0 * factor, H0=self.H0 * factor,
+                       S_tilde=self.S_tilde * factor)
 
     def nu(self, T: float) -> float:
         """``nu0 exp(-Q/(R T))`` (1/s)."""
@@ -390,14 +403,31 @@ class OverstressPlasticity:
         return dp, beta, new_state
 
 
-def creep_law_from_material(material, law: str = "norton") -> CreepLaw:
+def creep_law_from_material(material, law: str = "norton",
+                            feature_size: float | None = None) -> CreepLaw:
     """Build a creep law from a material card (``fem.materials.load_material("li")``).
+
+    With ``feature_size`` (m) the law carries the card's size effect (size_effect_length,
+    size_effect_exponent; :mod:`fem.mechanics.li_size_effect`): its stresses times S(l).
 
     ``law = "norton"``: creep_reference_rate, creep_exponent, creep_reference_stress,
     creep_reference_temperature, creep_activation_energy (docs/references.md#derived-norton-fit).
     ``law = "narayan_anand"`` (or ``"anand"``): anand_* and creep_activation_energy
     (docs/references.md#anand2019).
     """
+    base = _bulk_law(material, law)
+    if feature_size is None:
+        return base
+    return base.scaled(size_effect_from_material(material).factor(feature_size))
+
+
+def size_effect_from_material(material) -> SizeEffect:
+    """The size effect of a card (size_effect_length, size_effect_exponent)."""
+    return SizeEffect(length=material["size_effect_length"],
+                      exponent=material["size_effect_exponent"])
+
+
+def _bulk_law(material, law: str) -> CreepLaw:
     key = law.strip().lower().replace("-", "_")
     v = material
     if key == "norton":

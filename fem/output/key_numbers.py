@@ -26,6 +26,8 @@ LABELS: dict[str, tuple[str, str, float]] = {
     "min_void_margin": ("lowest void margin", "", 1.0),
     "max_focused_current_density_mA_cm2": ("highest focused plating current", "mA/cm²", 1.0),
     "max_extrusion_depth_um": ("deepest Li extrusion into the separator", "µm", 1.0),
+    "max_flaw_pressure_MPa": ("highest Li pressure in a separator flaw", "MPa", 1.0),
+    "max_flaw_pressure_ratio": ("highest flaw pressure / opening pressure", "", 1.0),
     "final_contact_fraction": ("contact fraction at the end", "%", 100.0),
     "final_interface_asr_ohm_cm2": ("interface resistance at the end", "Ω cm²", 1.0),
     "final_contact_spots": ("contact spots at the end", "", 1.0),

@@ -76,7 +76,9 @@ def short_summary(case: Case, h: History, short) -> dict[str, Any]:
            "min_contact_fraction": min(h.column("min_contact_fraction")),
            "min_void_margin": min(h.column("min_void_margin")),
            "max_focused_current_density_mA_cm2": max(h.column("focused_current_density_mA_cm2")),
-           "max_extrusion_depth_um": max(h.column("extrusion_depth_um"))}
+           "max_extrusion_depth_um": max(h.column("extrusion_depth_um")),
+           "max_flaw_pressure_MPa": max(h.column("flaw_pressure_MPa")),
+           "max_flaw_pressure_ratio": max(h.column("flaw_pressure_ratio"))}
     ramp = [e.step for e in case.protocol if getattr(e.step, "ccd_level", None)]
     if ramp:
         ccd = lower = None
