@@ -1,17 +1,20 @@
-"""Calibrate the interface model's two parameters on the symmetric-cell CCDs of the lab study.
+"""Calibrate the interface model's two free parameters on the symmetric-cell CCDs of the lab study.
 
 Lab study (docs/lab-study.md#critical-current-density): CCD 0.88 mA/cm^2 after a 1 min hold at
 25 MPa, 2.15 mA/cm^2 after 30 min.
-Parameters: the micro-scale Li creep rate ``interface.creep_reference_rate`` (it sets how fast
-contact grows during the hold, how fast creep refills voids and how fast Li extrudes) and the
-critical local current density ``interface.critical_local_current_density``.
+Parameters, each inside its measured range (fem/interface/parameters.py):
+``interface.asperity_size`` (0.5-20 um: the size effect of the Li creeping around the
+separator's asperities sets how fast contact grows during the hold and refills voids) and
+``interface.flaw_radius`` (1-14 um: the flaw that the Li pressure opens).
 
-The critical current density enters only the short criterion, not the state, so one run of
-``cases/li_symmetric_ccd.toml`` per hold and creep rate (terminator off, whole ramp) gives the
-CCD for every critical current density: the first ramp level whose largest focused plating
-current exceeds it. For each creep rate of a log grid the best critical current density is
-found; the pair with the least squared log error wins. Equal errors: the rate nearest the
-grid's geometric centre.
+The flaw radius enters the short criterion, and the state only through the depth Li creeps into
+the flaw (well below a micrometre in these runs), so one run of ``cases/li_symmetric_ccd.toml``
+per hold and asperity size (terminator off, whole ramp) gives the CCD for every flaw radius: the
+first ramp level whose largest flaw pressure reaches the opening pressure
+K_Ic sqrt(pi) / (2 sqrt(a + d)). For each asperity size of the grid the best flaw radius is
+found (least squared log error of the two CCDs); the pair with the least error wins (ties: the
+smaller flaw). The winner is run again with its flaw radius and the terminator on, and those
+CCDs are the ones reported.
 
     python scripts/validation/calibrate_ccd.py [--jobs 2]   -> docs/validation/ccd_calibration.json
 """
@@ -37,16 +40,23 @@ from fem.output.history import read_history  # noqa: E402
 CASE = ROOT / "cases" / "li_symmetric_ccd.toml"
 #: hold (s) -> CCD (mA/cm^2), docs/lab-study.md#critical-current-density
 LAB = {60.0: 0.88, 1800.0: 2.15}
-RATES = [3e-12, 1e-11, 3e-11]
+#: asperity sizes (um) of the grid, inside 0.5-20 um
+SIZES = [3.0, 5.0, 8.0, 12.0, 20.0]
+#: the flaw radius range (um) searched, and the separator's K_Ic (Pa m^0.5) as in the defaults
+FLAW_RANGE = (1.0, 14.0)
+TOUGHNESS = 0.23e6
 
 
-def hold_case(raw: dict, hold_s: float, rate: float | None, stop: bool) -> dict:
-    """The bundled case with another hold time (and creep rate), terminator on or off."""
+def hold_case(raw: dict, hold_s: float, size_um: float | None, stop: bool,
+              flaw_um: float | None = None) -> dict:
+    """The bundled case with another hold time (asperity size, flaw), terminator on or off."""
     out = copy.deepcopy(raw)
     out["protocol"]["steps"][0] = f"Press at 25 MPa for {hold_s:g} s"
     out["interface"] = dict(out.get("interface", {}), stop_on_short=stop)
-    if rate is not None:
-        out["interface"]["creep_reference_rate"] = f"{rate:g} 1/s"
+    if size_um is not None:
+        out["interface"]["asperity_size"] = f"{size_um:g} um"
+    if flaw_um is not None:
+        out["interface"]["flaw_radius"] = f"{flaw_um:.6g} um"
     out["output"] = {"fields": False, "plots": False}
     return out
 
@@ -67,79 +77,87 @@ def run(raw: dict, workdir: Path, tag: str) -> Path:
     return out
 
 
-def level_maxima(out: Path) -> list[tuple[float, float]]:
-    """(ramp level mA/cm^2, largest focused plating current mA/cm^2 in it), in ramp order."""
+def level_maxima(out: Path) -> list[tuple[float, float, float]]:
+    """(ramp level mA/cm^2, largest flaw pressure Pa, deepest Li in the flaw m) per level."""
     h = read_history(out / "history.csv")
-    levels: dict[float, float] = {}
-    for label, foc in zip(h["step_label"], h["focused_current_density_mA_cm2"], strict=True):
+    levels: dict[float, tuple[float, float]] = {}
+    for label, pf, d in zip(h["step_label"], h["flaw_pressure_MPa"], h["extrusion_depth_um"],
+                            strict=True):
         if "CCD ramp" not in label:
             continue
         lev = float(label.rsplit("[", 1)[1].split()[0])
-        levels[lev] = max(levels.get(lev, 0.0), float(foc))
-    return sorted(levels.items())
+        old = levels.get(lev, (0.0, 0.0))
+        levels[lev] = (max(old[0], float(pf) * 1e6), max(old[1], float(d) * 1e-6))
+    return [(lev, pf, d) for lev, (pf, d) in sorted(levels.items())]
 
 
-def ccd_for(maxima: list[tuple[float, float]], i_crit: float) -> float | None:
-    return next((lev for lev, foc in maxima if foc > i_crit), None)
+def opening_pressure(flaw_um: float, depth: float) -> float:
+    """K_Ic sqrt(pi) / (2 sqrt(a + d)) (Pa), fem.interface.contact_state."""
+    return TOUGHNESS * math.sqrt(math.pi) / (2.0 * math.sqrt(flaw_um * 1e-6 + depth))
 
 
-def best_icrit(maxima: dict[float, list]) -> tuple[float, float]:
-    """The critical current density (mA/cm^2) with the least squared log error, and it."""
-    candidates = sorted({foc for m in maxima.values() for _, foc in m})
+def ccd_for(maxima: list[tuple[float, float, float]], flaw_um: float) -> float | None:
+    return next((lev for lev, pf, d in maxima if pf >= opening_pressure(flaw_um, d)), None)
+
+
+def best_flaw(maxima: dict[float, list]) -> tuple[float, float]:
+    """The flaw radius (um) in FLAW_RANGE with the least squared log error, and the error: a
+    log scan fine enough that every level change is seen (the CCD is a step function of a)."""
     best = (math.inf, math.nan)
-    for k, c in enumerate(candidates):  # thresholds between the observed maxima
-        ic = 0.5 * (c + candidates[k + 1]) if k + 1 < len(candidates) else c * 1.01
+    for a in [FLAW_RANGE[0] * (FLAW_RANGE[1] / FLAW_RANGE[0]) ** (k / 2000) for k in range(2001)]:
         err = 0.0
         for hold, lab in LAB.items():
-            ccd = ccd_for(maxima[hold], ic)
+            ccd = ccd_for(maxima[hold], a)
             err += math.log((ccd if ccd else 10.0) / lab) ** 2
-        best = min(best, (err, ic))
+        best = min(best, (round(err, 12), a))
     return best[1], best[0]
-
-
-def _off_centre(row: dict, rates: list[float]) -> float:
-    """Distance (in log) of a row's rate from the grid's geometric centre: the tie-break when
-    several rates fit equally well (the data then do not pin the rate down)."""
-    centre = 0.5 * (math.log(min(rates)) + math.log(max(rates)))
-    return abs(math.log(row["creep_reference_rate_1_s"]) - centre)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=str(ROOT / "docs/validation/ccd_calibration.json"))
-    ap.add_argument("--rates", default=",".join(f"{r:g}" for r in RATES),
-                    help="creep rates (1/s) of the grid, comma separated")
+    ap.add_argument("--sizes", default=",".join(f"{r:g}" for r in SIZES),
+                    help="asperity sizes (um) of the grid, comma separated")
     ap.add_argument("--workdir", help="reuse the finished runs of an earlier call")
     args = ap.parse_args()
-    rates = [float(r) for r in args.rates.split(",")]
+    sizes = [float(r) for r in args.sizes.split(",")]
     raw = tomllib.loads(CASE.read_text())
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ccd-cal-"))
-    jobs = [(rate, hold) for rate in rates for hold in LAB]
+    work.mkdir(parents=True, exist_ok=True)
+    jobs = [(size, hold) for size in sizes for hold in LAB]
     with ThreadPoolExecutor(args.jobs) as pool:
         outs = list(pool.map(lambda j: run(hold_case(raw, j[1], j[0], False), work,
-                                           f"r{j[0]:g}_h{j[1]:g}"), jobs))
+                                           f"l{j[0]:g}_h{j[1]:g}"), jobs))
     table = []
-    for rate in rates:
-        maxima = {hold: level_maxima(outs[jobs.index((rate, hold))]) for hold in LAB}
-        ic, err = best_icrit(maxima)
-        ccds = {f"{hold:g} s": ccd_for(maxima[hold], ic) for hold in LAB}
-        table.append({"creep_reference_rate_1_s": rate, "critical_mA_cm2": ic,
-                      "ccd_mA_cm2": ccds, "squared_log_error": err})
-        print(f"rate {rate:.3g} 1/s: best i_crit {ic:.3g} mA/cm^2 -> CCD {ccds}, "
-              f"error {err:.3g}", flush=True)
-    best = min(table, key=lambda r: (round(r["squared_log_error"], 9), _off_centre(r, rates)))
+    for size in sizes:
+        maxima = {hold: level_maxima(outs[jobs.index((size, hold))]) for hold in LAB}
+        a, err = best_flaw(maxima)
+        ccds = {f"{hold:g} s": ccd_for(maxima[hold], a) for hold in LAB}
+        table.append({"asperity_size_um": size, "flaw_radius_um": a, "ccd_mA_cm2": ccds,
+                      "squared_log_error": err})
+        print(f"asperity {size:g} um: best flaw {a:.3g} um -> CCD {ccds}, error {err:.3g}",
+              flush=True)
+    best = min(table, key=lambda r: (round(r["squared_log_error"], 9), r["flaw_radius_um"]))
+    with ThreadPoolExecutor(args.jobs) as pool:
+        confirm = list(pool.map(
+            lambda hold: run(hold_case(raw, hold, best["asperity_size_um"], True,
+                                       best["flaw_radius_um"]), work, f"confirm_h{hold:g}"),
+            list(LAB)))
+    confirmed = {f"{hold:g} s": json.loads((out / "summary.json").read_text())["results"]
+                 .get("ccd_mA_cm2") for hold, out in zip(LAB, confirm, strict=True)}
     result = {
-        "what": "interface.creep_reference_rate and interface.critical_local_current_density "
-                "fitted on the lab study's CCDs (docs/lab-study.md#critical-current-density: CCD "
-                "0.88 mA/cm^2 after 1 min, 2.15 after 30 min at 25 MPa); cases/li_symmetric_ccd.toml, "
-                "ramp 0.1 mA/cm^2 steps with 0.1 mAh/cm^2 per half cycle (assumed)",
+        "what": "interface.asperity_size and interface.flaw_radius fitted on the lab study's "
+                "CCDs (docs/lab-study.md#critical-current-density: CCD 0.88 mA/cm^2 after 1 min, "
+                "2.15 after 30 min at 25 MPa); cases/li_symmetric_ccd.toml, ramp 0.1 mA/cm^2 "
+                "steps with 0.1 mAh/cm^2 per half cycle (assumed)",
         "lab_ccd_mA_cm2": {f"{k:g} s": v for k, v in LAB.items()},
         "grid": table,
         "fitted": best,
+        "confirmed_ccd_mA_cm2": confirmed,
     }
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print(f"fitted: {best}\n-> {args.out}")
+    print(f"fitted: {best}\nconfirmed by runs with the fitted pair: {confirmed}\n-> {args.out}")
 
 
 if __name__ == "__main__":

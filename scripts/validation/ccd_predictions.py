@@ -3,12 +3,13 @@
 
 * symmetric cell (cases/li_symmetric_ccd.toml) after holds of 1 min ... 24 h at 25 MPa
   (lab: rises up to 30 min, falls for longer holds; 0.3-2.15 mA/cm^2 over all holds);
-* symmetric cell cycled at 1, 5, 10, 15 and 20 MPa after the 30 min hold (lab: >= 10 MPa pushes
+* symmetric cell cycled at 1, 3, 5, 10 and 20 MPa after the 30 min hold (lab: >= 10 MPa pushes
   Li into and through the separator; at 1 MPa creep is too slow to keep contact);
-* full cell NCM811 | LPSCl | Li (cases/ncm811_li_fixed_gap.toml build, 40 degC) with a CCD ramp
-  on charge/discharge, against cathode loading 6.4-51 mg/cm^2 (lab: 0.3-1.0 mA/cm^2, falling
-  with loading) and fixed gap against springs at 1 and 5 MPa (lab: the spring cell reaches a
-  higher current; at 1 MPa both short early).
+* full cell NCM811 | LPSCl | Li (cases/ncm811_li_fixed_gap.toml and _spring builds, 40 degC)
+  with a CCD ramp on charge/discharge, against cathode loading 6.4-51 mg/cm^2 for both holders
+  (lab: 0.3-1.0 mA/cm^2, falling with loading) and at 1, 3 and 5 MPa (lab: the spring cell
+  reaches a higher current; at 1 MPa both short early);
+* the lab's full-cell test: the current stepped up on the first charge, both holders.
 
     python scripts/validation/ccd_predictions.py [--jobs 2]
         -> docs/validation/ccd_predictions.json, docs/figures/ccd_predictions.png
@@ -32,9 +33,9 @@ from calibrate_ccd import hold_case, run  # noqa: E402
 
 RAMP = "CCD ramp from 0.1 to 3 mA/cm^2 in steps of 0.1 mA/cm^2 with 0.1 mAh/cm^2 per half cycle"
 HOLDS = [300.0, 7200.0, 86400.0]  # 1 min and 30 min: the calibration runs (ccd_calibration.json)
-PRESSURES = [1.0, 10.0, 20.0]  # 5 MPa: the 30 min calibration run
+PRESSURES = [1.0, 3.0, 10.0, 20.0]  # 5 MPa: the 30 min calibration run
 LOADINGS = [6.4, 25.5, 51.0]
-HOLDER_PRESSURES = [1.0, 5.0]
+HOLDER_PRESSURES = [1.0, 3.0]  # 5 MPa: the loading group
 #: the lab's full-cell test (docs/lab-study.md#li-metal-full-cells): a stepwise current ramp during
 #: the first charge
 CHARGE_RAMP = "Ramp current from 0.2 to 1.0 mA/cm^2 in steps of 0.1 mA/cm^2 every 30 min"
@@ -93,8 +94,8 @@ def main() -> None:
     if "pressure" in groups:
         runs += [("pressure", f"{p:g} MPa", symmetric_at(sym, p)) for p in PRESSURES]
     if "loading" in groups:
-        runs += [("loading", f"{m:g} mg/cm^2", full_cell(full, m, "fixed_gap", 5.0))
-                 for m in LOADINGS]
+        runs += [("loading", f"{k} {m:g} mg/cm^2", full_cell(full, m, k, 5.0))
+                 for k in ("fixed_gap", "spring") for m in LOADINGS]
     if "holder" in groups:
         runs += [("holder", f"{k} {p:g} MPa", full_cell(full, 25.5, k, p))
                  for k in ("fixed_gap", "spring") for p in HOLDER_PRESSURES]

@@ -11,8 +11,10 @@ protocol: Press at 25 MPa for 30 min, release to 5 MPa, rest 10 min), with three
 
 * ``norton``: the li card's Norton law (Masias 2019 fit, 7.73e-3 1/s at 1 MPa, n = 6.56);
 * ``narayan_anand``: the li card's Narayan-Anand set;
-* ``norton_cell_calibrated``: the Norton law with the prefactor calibrated on the cell-scale
-  25 MPa pressure decay (docs/validation.md: creep_reference_rate 1.84e-6 1/s, m = 2.38e-4).
+* ``norton_size_effect``: the li card's Norton law with its size effect at the asperity size
+  the cell-scale interface law is calibrated with (``patch.li_feature_size`` =
+  ``interface.asperity_size`` of fem/interface/parameters.py; fem/mechanics/li_size_effect.py,
+  one law for the patch and the cell-scale interface model).
 
 Prints the contact fraction and the interface ASR (0.5 mA/cm^2 probe) at 1 min and 30 min and
 writes docs/figures/contact_hold.png.
@@ -32,17 +34,20 @@ from fem._dolfinx import MPI
 from fem.case.loader import load_case
 from fem.electrochemistry.kinetics import charge_transfer_resistance
 from fem.electrochemistry.parameters import DEFAULTS
+from fem.interface.parameters import DEFAULTS as INTERFACE_DEFAULTS
 from fem.output.history import read_history
 from fem.run import run_case
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the cell-scale interface law's calibrated asperity size (um)
+ASPERITY_UM = INTERFACE_DEFAULTS["asperity_size"].value * 1e6
 CASE = ROOT / "cases" / "li_lpscl_rough_patch_2d.toml"
 FIGURE = ROOT / "docs" / "figures" / "contact_hold.png"
 SCENARIOS = {
     "norton": ("Norton, li card (Masias 2019)", []),
     "narayan_anand": ("Narayan-Anand, li card", ["mechanics.creep_law=narayan_anand"]),
-    "norton_cell_calibrated": ("Norton, cell-calibrated prefactor (x 2.38e-4)",
-                               ["materials.li.creep_reference_rate=1.84e-6 1/s"]),
+    "norton_size_effect": (f"Norton with the size effect at {ASPERITY_UM:.3g} um",
+                           [f"patch.li_feature_size={ASPERITY_UM:.6g} um"]),
 }
 HOLD_END = 1800.0
 

@@ -33,6 +33,7 @@ from fem.interface.contact_state import (  # noqa: E402
     InterfaceParameters,
 )
 from fem.interface.parameters import DEFAULTS  # noqa: E402
+from fem.materials import load_material  # noqa: E402
 
 FARADAY = 96485.33212
 T = 298.15
@@ -43,9 +44,15 @@ LAB = {1: ">500", 5: 110, 10: 50, 15: 40, 20: 35, 25: 32, "5 after 25": 50}
 
 
 def params() -> InterfaceParameters:
+    """The defaults with the Li card's law, size effect, moduli and exchange current density."""
+    li = load_material("li")
     return InterfaceParameters(
-        creep_exponent=6.56, creep_reference_stress=1e6, creep_activation_energy=37e3,
-        creep_reference_temperature=299.15, li_molar_volume=13e-6,
+        **{k: li[k] for k in ("creep_reference_rate", "creep_exponent", "creep_reference_stress",
+                              "creep_activation_energy", "creep_reference_temperature",
+                              "size_effect_length", "size_effect_exponent")},
+        li_molar_volume=li["molar_volume"],
+        li_plane_strain_modulus=li["youngs_modulus"] / (1 - li["poissons_ratio"] ** 2),
+        exchange_current_density=li["exchange_current_density"],
         **{k: p.value for k, p in DEFAULTS.items()})
 
 
