@@ -67,6 +67,7 @@ import numpy as np
 from scipy.special import erf
 
 from fem.constants import FARADAY, GAS_CONSTANT
+from fem.electrochemistry.kinetics import overpotential
 from fem.interface.parameters import DEFAULTS
 from fem.mechanics.creep_laws import NortonCreep
 from fem.mechanics.li_size_effect import SizeEffect
@@ -148,8 +149,8 @@ class InterfaceParameters:
         a flaw can reach at the plating overpotential of the true-contact current i
         (docs/references.md#derived-flaw-pressure)."""
         i = np.maximum(np.asarray(true_current, dtype=float), 0.0)
-        return (2.0 * GAS_CONSTANT * temperature / self.li_molar_volume
-                * np.arcsinh(i / (2.0 * self.exchange_current_density)))
+        eta = overpotential(i, self.exchange_current_density, temperature)
+        return FARADAY / self.li_molar_volume * eta
 
     def critical_flaw_pressure(self, depth: np.ndarray | float) -> np.ndarray:
         """Internal pressure that opens a penny-shaped flaw of radius a + d:
