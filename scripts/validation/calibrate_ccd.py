@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from fem.interface.parameters import DEFAULTS as INTERFACE_DEFAULTS  # noqa: E402
 from fem.output.history import read_history  # noqa: E402
 
 CASE = ROOT / "cases" / "li_symmetric_ccd.toml"
@@ -42,9 +43,9 @@ CASE = ROOT / "cases" / "li_symmetric_ccd.toml"
 LAB = {60.0: 0.88, 1800.0: 2.15}
 #: asperity sizes (um) of the grid, inside 0.5-20 um
 SIZES = [3.0, 5.0, 8.0, 12.0, 20.0]
-#: the flaw radius range (um) searched, and the separator's K_Ic (Pa m^0.5) as in the defaults
+#: the flaw radius range (um) searched, and the separator's K_Ic (Pa m^0.5) of the defaults
 FLAW_RANGE = (1.0, 14.0)
-TOUGHNESS = 0.23e6
+TOUGHNESS = INTERFACE_DEFAULTS["fracture_toughness"].value
 
 
 def hold_case(raw: dict, hold_s: float, size_um: float | None, stop: bool,
