@@ -11,6 +11,7 @@ from fem.case.checks import check_card_values, check_electrochemistry, check_fri
 from fem.case.model import Case
 from fem.case.patch import resolve_patch
 from fem.case.protocol_checks import check_protocol
+from fem.case.protocol_values import filled_protocol
 from fem.case.sections import (
     platen_friction,
     resolve_holder,
@@ -30,7 +31,7 @@ def resolve(raw: dict[str, Any], digest: str, source: str) -> Case:
     patch = resolve_patch(raw, cell, source)
     mesh = resolve_mesh(raw, cell, patch)
     holder = resolve_holder(raw, cell.height)
-    protocol = parse_protocol(raw["protocol"])
+    protocol = parse_protocol(filled_protocol(raw))
     temperature = to_si(raw.get("conditions", {}).get("temperature", "25 degC"), "temperature",
                         "conditions.temperature")
     echem = raw.get("electrochemistry", {})

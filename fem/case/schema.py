@@ -314,6 +314,10 @@ SCHEMA: dict[str, Any] = _obj(
                 "cycle": {"type": "array", "items": {"type": "string"},
                           "description": "steps of one cycle, run `repeat` times"},
                 "repeat": N("integer", "how often the cycle runs (default 1)", "protocol.repeat"),
+                "values": {"type": "object",
+                           "additionalProperties": {"type": ["string", "number"]},
+                           "description": "named values the steps use as {name}, e.g. "
+                                          "hold = '30 min' for 'Press at 25 MPa for {hold}'"},
             },
             required=("steps",),
             description="assembly and cycling protocol",
