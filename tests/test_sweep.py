@@ -17,7 +17,7 @@ from conftest import BASE_CASE, ROOT, clean_env, serial_only
 from fem.cli import main
 from fem.errors import CaseError
 from fem.study.axes import Axis, expand, parse_vary, slug, split_values
-from fem.study.maps import curves, draw_maps
+from fem.study.maps import curves, draw_maps, log_scale
 
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -138,6 +138,15 @@ def test_maps_numeric_and_categorical(tmp_path):
     (label, x, y), = curves(rows[:1], cat, "m")
     assert label == "" and x == [0.0, 1.0] and y[0] == 0.0 and math.isnan(y[1])
     assert draw_maps(rows[:1], cat, ["m"], tmp_path) == [tmp_path / "map_m.png"]
+
+
+def test_maps_log_scale_for_spans_of_two_decades():
+    hold = parse_vary(["protocol.values.hold=1 min,30 min,24 h"])[0]
+    assert hold.dimension == "time" and hold.si == pytest.approx((60.0, 1800.0, 86400.0))
+    assert log_scale(hold)
+    assert not log_scale(Axis("holder.pressure", ("1 MPa", "20 MPa"), "pressure", (1e6, 2e7)))
+    assert not log_scale(Axis("x", ("0 MPa", "1e3 MPa"), "pressure", (0.0, 1e9)))
+    assert not log_scale(Axis("holder.type", ("fixed_gap", "spring")))
 
 
 # ---------------------------------------------------------------------------- command line

@@ -3,7 +3,8 @@ matplotlib with the Agg backend, no dolfinx).
 
 The x axis is the first varied key whose values are numbers or quantities of one dimension
 (placed at their SI values, labelled as given), else the first key (categorical: one position
-per value, markers only). Every combination of the other keys' values is one line, e.g. the
+per value, markers only); values spanning two decades or more are drawn in log scale.
+Every combination of the other keys' values is one line, e.g. the
 pressure swing against the stack pressure for each holder type. One PNG per metric:
 ``OUTDIR/map_<metric>.png``.
 """
@@ -26,6 +27,8 @@ from fem.study.axes import Axis  # noqa: E402
 
 #: Up to this many values, a numeric axis is labelled with the values as given.
 MAX_GIVEN_TICKS = 10
+#: A numeric x axis whose largest value is this many times its smallest is drawn in log scale.
+LOG_SPAN = 100.0
 
 
 def as_float(value: Any) -> float:
@@ -64,6 +67,14 @@ def curves(rows: list[dict[str, Any]], axes: Sequence[Axis], metric: str
     return out
 
 
+def log_scale(axis: Axis) -> bool:
+    """A numeric axis of positive values spanning at least LOG_SPAN (hold times from 1 min to
+    24 h) is drawn in log scale."""
+    if axis.si is None or min(axis.si) <= 0:
+        return False
+    return max(axis.si) / min(axis.si) >= LOG_SPAN
+
+
 def _file_name(metric: str) -> str:
     return "map_" + (re.sub(r"[^A-Za-z0-9._-]+", "_", metric).strip("_.") or "metric") + ".png"
 
@@ -85,6 +96,9 @@ def draw_metric(rows: list[dict[str, Any]], axes: Sequence[Axis], metric: str, p
         else:  # categorical: side by side, no line between categories
             shift = 0.06 * (k - (n - 1) / 2)
             ax.plot([x + shift for x in xs], ys, marker="o", linestyle="none", label=label or None)
+    if log_scale(xa):
+        ax.set_xscale("log")
+        ax.minorticks_off()
     given = not xa.numeric or len(xa.values) <= MAX_GIVEN_TICKS
     if given:  # numeric values still sit at their SI values
         positions = list(xa.si) if xa.si is not None else list(range(len(xa.values)))
