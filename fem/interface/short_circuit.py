@@ -53,10 +53,13 @@ class ShortPrediction:
     focused_current_density_mA_cm2: float
     extrusion_depth_um: float
     min_contact_fraction: float
+    #: the protocol cycle it fell in (0: the steps before the cycles)
+    cycle: int = 0
 
     def message(self) -> str:
+        cycle = f", cycle {self.cycle}" if self.cycle else ""
         return (f"short predicted at step {self.step} (t = {self.time_s:.6g} s, protocol step "
-                f"{self.protocol_step}: {self.protocol_label!r}), current "
+                f"{self.protocol_step}: {self.protocol_label!r}{cycle}), current "
                 f"{self.current_density_mA_cm2:.4g} mA/cm^2, because {self.reason}")
 
     def as_dict(self) -> dict:
@@ -81,7 +84,7 @@ class ShortCriterion:
                       time_s=time_s, current_density_mA_cm2=current * MA_CM2,
                       focused_current_density_mA_cm2=focused * MA_CM2,
                       extrusion_depth_um=depth * 1e6,
-                      min_contact_fraction=scal["min_contact_fraction"])
+                      min_contact_fraction=scal["min_contact_fraction"], cycle=entry.cycle)
         if ratio >= 1.0:
             return ShortPrediction(
                 **common, mechanism="filament", li_layer=layer_f, radius_mm=r_f * 1e3,

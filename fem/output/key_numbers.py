@@ -119,6 +119,10 @@ def _short_rows(results: dict) -> list[tuple[str, str]]:
         rows = [("short circuit", f"predicted at {short.get('time_s', 0) / 3600:.3g} h in step "
                  f"'{short.get('protocol_label', '?')}' ({short.get('mechanism', '?')}): "
                  f"{short.get('reason', '')}")]
+    if "cycles_completed" in results:
+        n, cy = results["cycles_completed"], results.get("short_cycle")
+        rows.append(("cycles run", f"{n} complete, short in cycle {cy}" if cy else
+                     f"{n} complete, no short in a cycle"))
     if "ccd_mA_cm2" in results:
         ccd, lower = results.get("ccd_mA_cm2"), results.get("ccd_lower_bound_mA_cm2")
         text = (f"{ccd:.3g} mA/cm²" if ccd is not None else

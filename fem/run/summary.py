@@ -79,6 +79,8 @@ def short_summary(case: Case, h: History, short) -> dict[str, Any]:
            "max_extrusion_depth_um": max(h.column("extrusion_depth_um")),
            "max_flaw_pressure_MPa": max(h.column("flaw_pressure_MPa")),
            "max_flaw_pressure_ratio": max(h.column("flaw_pressure_ratio"))}
+    if any(e.cycle > 0 for e in case.protocol):
+        out.update(cycling_summary(case, h, short))
     ramp = [e.step for e in case.protocol if getattr(e.step, "ccd_level", None)]
     if ramp:
         ccd = lower = None
@@ -131,3 +133,22 @@ def milestone_pressures(h: History, milestones: tuple[float, ...]) -> dict[str, 
         hit = [k for k, tk in enumerate(t) if abs(tk - m) <= 1e-9 * m]
         out[time_label(m)] = p[hit[-1]] if hit else None
     return out
+
+
+def cycling_summary(case: Case, h: History, short) -> dict[str, Any]:
+    """Long cycling: the cycle the short came in (None: no short in a cycle) and the cycles run
+    to their end before it (``cycles_completed``; without a short, a lower bound of the cycles
+    to short). A cycle is complete when the run went past its last step, or ended on it after
+    the protocol's last step."""
+    if short is not None:
+        return {"short_cycle": short.cycle or None, "cycles_completed": max(short.cycle - 1, 0)}
+    last = {}
+    for e in case.protocol:
+        if e.cycle > 0:
+            last[e.cycle] = e.index
+    steps = h.column("step")
+    reached = max(steps) if steps else -1
+    final = case.protocol[-1].index
+    done = [c for c, i in last.items() if i < reached or (i == reached == final)]
+    return {"short_cycle": None, "cycles_completed": len(done)}
+
