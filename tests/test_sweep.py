@@ -17,7 +17,7 @@ from conftest import BASE_CASE, ROOT, clean_env, serial_only
 from fem.cli import main
 from fem.errors import CaseError
 from fem.study.axes import Axis, expand, parse_vary, slug, split_values
-from fem.study.maps import curves, draw_maps, log_scale
+from fem.study.maps import curves, draw_maps, log_scale, maps_to_draw
 
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -138,6 +138,17 @@ def test_maps_numeric_and_categorical(tmp_path):
     (label, x, y), = curves(rows[:1], cat, "m")
     assert label == "" and x == [0.0, 1.0] and y[0] == 0.0 and math.isnan(y[1])
     assert draw_maps(rows[:1], cat, ["m"], tmp_path) == [tmp_path / "map_m.png"]
+
+
+def test_per_cycle_metrics_are_mapped_for_the_first_and_last_cycle():
+    metrics = ["max_stack_pressure_MPa"] + [f"pressure_swing_per_cycle_MPa.{c}" for c in
+                                            range(1, 51)] + [
+        f"lithium_inventory.{c}.{k}" for c in (1, 2, 3) for k in ("charge", "lost_mAh_cm2")]
+    assert maps_to_draw(metrics) == [
+        "max_stack_pressure_MPa", "pressure_swing_per_cycle_MPa.1",
+        "pressure_swing_per_cycle_MPa.50", "lithium_inventory.1.charge",
+        "lithium_inventory.1.lost_mAh_cm2", "lithium_inventory.3.charge",
+        "lithium_inventory.3.lost_mAh_cm2"]
 
 
 def test_maps_log_scale_for_spans_of_two_decades():

@@ -6,7 +6,7 @@ The x axis is the first varied key whose values are numbers or quantities of one
 per value, markers only); values spanning two decades or more are drawn in log scale.
 Every combination of the other keys' values is one line, e.g. the
 pressure swing against the stack pressure for each holder type. One PNG per metric:
-``OUTDIR/map_<metric>.png``.
+``OUTDIR/map_<metric>.png`` (of a per-cycle metric, the first and last cycle only).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from fem.study.axes import Axis  # noqa: E402
 
 #: Up to this many values, a numeric axis is labelled with the values as given.
 MAX_GIVEN_TICKS = 10
+#: A metric of one cycle: ``head.<cycle>[.tail]`` (the first number in the dotted name).
+_INDEXED = re.compile(r"^(?P<head>.*?)\.(?P<n>\d+)(?P<tail>(?:\..*)?)$")
 #: A numeric x axis whose largest value is this many times its smallest is drawn in log scale.
 LOG_SPAN = 100.0
 
@@ -114,13 +116,32 @@ def draw_metric(rows: list[dict[str, Any]], axes: Sequence[Axis], metric: str, p
     return path
 
 
+def maps_to_draw(metrics: Sequence[str]) -> list[str]:
+    """The metrics to map: all, except that a per-cycle family (``pressure_swing_per_cycle_MPa.7``,
+    ``lithium_inventory.7.lost_mAh_cm2``) is mapped for its first and last cycle only (50
+    cycles would give hundreds of figures; sweep.csv keeps every cycle)."""
+    families: dict[tuple[str, str], list[int]] = {}
+    for m in metrics:
+        g = _INDEXED.match(m)
+        if g:
+            families.setdefault((g["head"], g["tail"]), []).append(int(g["n"]))
+    out = []
+    for m in metrics:
+        g = _INDEXED.match(m)
+        ns = families[(g["head"], g["tail"])] if g else []
+        if g is None or int(g["n"]) in (min(ns), max(ns)):
+            out.append(m)
+    return out
+
+
 def draw_maps(rows: list[dict[str, Any]], axes: Sequence[Axis], metrics: list[str],
               outdir: Path, title: str = "") -> list[Path]:
-    """Every metric's map into ``outdir`` (see the module docstring); the paths written."""
+    """The maps of :func:`maps_to_draw` into ``outdir`` (see the module docstring); the paths
+    written."""
     if not axes or not rows:
         return []
     paths = []
-    for metric in metrics:
+    for metric in maps_to_draw(metrics):
         path = draw_metric(rows, axes, metric, Path(outdir) / _file_name(metric), title)
         if path is not None:
             paths.append(path)
