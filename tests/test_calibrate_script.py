@@ -8,7 +8,10 @@ import importlib.util
 import shutil
 import tomllib
 
-from conftest import ROOT
+from conftest import ROOT, serial_only
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 def _script():

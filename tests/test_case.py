@@ -3,11 +3,15 @@
 import math
 
 import pytest
+from conftest import serial_only
 
 from fem.case import apply_overrides, load_case, load_case_dict
 from fem.case.model import CaseWarning
 from fem.cli import bundled_cases_dir
 from fem.errors import CaseError
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 def _err(raw) -> str:

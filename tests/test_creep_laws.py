@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import serial_only
 
 from fem.errors import CaseError
 from fem.materials import load_material
@@ -16,6 +17,9 @@ from fem.mechanics.creep_laws import (
     NortonCreep,
     creep_law_from_material,
 )
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 G_LI = 7.82e9 / (2 * (1 + 0.38))  # Pa, Li shear modulus (docs/references.md#masias2019)
 SEQ_GRID = np.concatenate([[0.0], np.logspace(-2, 9, 111)])  # Pa, 0 and 1e-2 .. 1e9

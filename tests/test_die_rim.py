@@ -11,8 +11,9 @@
   within a factor 1.5, and its pressure exponent within 0.7 of n (the estimate neglects the
   elastic layers, the corners and the flow near the rim), at the default resolution of the
   foil (``mesh.li_cells = 4`` quadratic elements through it); with 2 elements through it the
-  rate is far lower (measured: 0.35, 0.80, 0.85 of the closed form with 2, 4, 8 elements):
-  the shear of a Norton flow between sticking faces sits in thin layers at the faces.
+  rate is far lower (measured when this test was written: 0.35, 0.80, 0.85 of the closed form with 2, 4,
+  8 elements; no longer re-run by the test, for the suite's time): the shear of a Norton flow
+  between sticking faces sits in thin layers at the faces.
 """
 
 from __future__ import annotations
@@ -124,6 +125,3 @@ def test_fe_squeeze_flow_against_the_closed_form(shared_tmp, comm):
         assert 1 / 1.5 < rate / _closed_form(p) < 1.5, (rate, _closed_form(p))
     exponent = math.log(fast / slow) / math.log(2.0)
     assert abs(exponent - N) < 0.7, exponent
-    # the resolution through the foil matters: 2 elements give a far slower flow
-    coarse = _fe_rate(shared_tmp, comm, 25.0, 20.0, 60.0, li_cells=2)
-    assert coarse < 0.6 * fast, (coarse, fast)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import serial_only
 
 from fem.constants import T_REF
 from fem.electrochemistry import conductivity, kinetics, ocv
 from fem.electrochemistry.parameters import DEFAULTS
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 def test_charge_transfer_resistance_matches_derived_value_and_bv_slope():

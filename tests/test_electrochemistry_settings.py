@@ -11,13 +11,16 @@ import re
 import tomllib
 
 import pytest
-from conftest import BASE_CASE
+from conftest import BASE_CASE, serial_only
 
 import fem.materials
 from fem.case.loader import load_case_dict
 from fem.cellstack.settings import electrochemistry_settings
 from fem.cli import resolve_case_path
 from fem.errors import CaseError
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 def _full_cell() -> dict:

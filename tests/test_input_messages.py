@@ -11,7 +11,7 @@ import os
 
 import pytest
 import tomli_w
-from conftest import BASE_CASE
+from conftest import BASE_CASE, serial_only
 from hypothesis import given
 from hypothesis import strategies as st
 from input_helpers import (
@@ -29,6 +29,9 @@ from input_helpers import (
 from fem.case import load_case
 from fem.case.model import Case
 from fem.errors import CaseError, quoted, shorten
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 _hypothesis_home = private_hypothesis_home()
 

@@ -17,7 +17,7 @@ import copy
 import math
 
 import pytest
-from conftest import BASE_CASE
+from conftest import BASE_CASE, serial_only
 from hypothesis import given
 from hypothesis import strategies as st
 from input_helpers import BUNDLED, hypothesis_settings, private_hypothesis_home, verdict
@@ -33,6 +33,9 @@ from fem.materials.parameters import HOLDER_RANGES
 from fem.protocol.parser import parse_step
 from fem.protocol.ranges import STEP_RANGES
 from fem.units import Range
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 _hypothesis_home = private_hypothesis_home()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import BASE_CASE
+from conftest import BASE_CASE, serial_only
 from hypothesis import given
 from hypothesis import strategies as st
 from input_helpers import (
@@ -25,6 +25,9 @@ from fem.case.model import Case
 from fem.case.roles import CELL_KINDS, DIE_CLASSES, ROLE_CLASSES
 from fem.errors import CaseError
 from fem.materials import bundled_names, load_material
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 _hypothesis_home = private_hypothesis_home()
 

@@ -1,8 +1,12 @@
 """The lab points of the validation cases land at the right events of a run's history."""
 
 import pytest
+from conftest import serial_only
 
 from fem.output.lab_data import lab_points
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 def _hist():

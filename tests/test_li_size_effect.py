@@ -4,11 +4,15 @@ scaled stress, and the patch runs and the cell-scale interface law use one imple
 
 import numpy as np
 import pytest
+from conftest import serial_only
 
 from fem.interface.contact_state import InterfaceParameters
 from fem.materials import load_material
 from fem.mechanics.creep_laws import NortonCreep, creep_law_from_material
 from fem.mechanics.li_size_effect import SizeEffect, size_effect_from_points
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 LI = load_material("li")
 RATE, T_PILLAR = 5e-3, 298.15

@@ -6,9 +6,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from conftest import serial_only
 
 from fem import api
 from fem.run.summary import cycling_summary
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 @pytest.fixture(scope="module")

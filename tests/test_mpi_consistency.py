@@ -26,6 +26,7 @@ OVERRIDES = [
     'protocol.cycle=["Charge at 1 mA/cm^2 for 30 min"]',
     "protocol.repeat=1",
     "mesh.size_min=100 um",
+    "mesh.size_max=1 mm",
     "output.fields=false",
     "output.plots=false",
 ]

@@ -1,10 +1,14 @@
 """Protocol strings -> step objects, and their errors."""
 
 import pytest
+from conftest import serial_only
 
 from fem.errors import ProtocolError
 from fem.protocol.parser import parse_protocol, parse_step
 from fem.protocol.steps import Galvanostatic, LockGap, Press, Release, Rest, SetTemperature
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 def test_press_release_rest():

@@ -6,10 +6,14 @@ from __future__ import annotations
 import copy
 
 import pytest
+from conftest import serial_only
 
 from fem.case.bundled import resolve_case_path
 from fem.case.loader import apply_overrides, load_case_dict, read_case_file
 from fem.errors import CaseError
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 @pytest.fixture(scope="module")

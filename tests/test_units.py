@@ -1,9 +1,13 @@
 """Units at the edge: conversion to SI and dimension errors."""
 
 import pytest
+from conftest import serial_only
 
 from fem.errors import CaseError
 from fem.units import to_si
+
+#: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
+pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
 
 
 @pytest.mark.parametrize(
