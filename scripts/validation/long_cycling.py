@@ -61,6 +61,7 @@ def collect(outdir: Path) -> dict:
         holder = next(h for h in HOLDERS if run.name.endswith(h))
         res = summary["results"]
         short = res.get("short")
+        cycles = per_cycle(run / "history.csv")
         results[holder] = {
             "status": summary["status"],
             "cycles_completed": res.get("cycles_completed"),
@@ -68,10 +69,9 @@ def collect(outdir: Path) -> dict:
             "short": None if short is None else {k: short[k] for k in (
                 "time_s", "protocol_label", "current_density_mA_cm2", "mechanism")},
             "max_stack_pressure_after_assembly_MPa": max(
-                c["max_pressure_MPa"] for k, c in per_cycle(run / "history.csv").items()
-                if k != "0"),
+                c["max_pressure_MPa"] for k, c in cycles.items() if k != "0"),
             "max_flaw_pressure_ratio": res.get("max_flaw_pressure_ratio"),
-            "per_cycle": per_cycle(run / "history.csv"),
+            "per_cycle": cycles,
             "wall_time_s": summary["wall_time_s"],
             "steps": summary["steps_accepted"],
             "run": str(run),
@@ -79,7 +79,7 @@ def collect(outdir: Path) -> dict:
     return results
 
 
-def figure(outdir: Path, results: dict, path: Path) -> None:
+def figure(results: dict, path: Path) -> None:
     """Stack pressure against time for both holders, and the flaw-pressure ratio per cycle."""
     import matplotlib
 
@@ -132,7 +132,7 @@ def main() -> None:
     args.json.write_text(json.dumps({"repeat": args.repeat, "lab": lab, "results": {
         h: {k: v for k, v in r.items() if k != "run"} for h, r in results.items()}},
         indent=1) + "\n")
-    figure(args.outdir, results, args.figure)
+    figure(results, args.figure)
 
 
 if __name__ == "__main__":
