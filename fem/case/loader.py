@@ -21,6 +21,7 @@ import jsonschema
 from jsonschema import validators
 
 from fem.case.files import file_kind
+from fem.case.paths import split_path
 from fem.case.ranges import RANGES
 from fem.case.schema import SCHEMA
 from fem.errors import CaseError, CaseWarning, quoted, shorten
@@ -196,24 +197,6 @@ def validate_schema(raw: dict[str, Any]) -> None:
                       CaseWarning, stacklevel=3)
 
 
-_INDEX = re.compile(r"^(.*)\[(\d+)\]\Z")  # \Z: "layers[1]\n" is not an index
-
-
-def _split_path(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for token in path.split("."):
-        m = _INDEX.match(token)
-        while m:
-            token, idx = m.group(1), int(m.group(2))
-            parts.extend([token] if token else [])
-            parts.append(idx)
-            token = ""
-            m = None
-        if token:
-            parts.append(int(token) if token.isdigit() else token)
-    return parts
-
-
 def _parse_value(text: str) -> Any:
     """A --set value: a TOML literal if it reads as one (number, bool, array), else a string."""
     try:
@@ -230,7 +213,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
         if "=" not in item:
             raise CaseError("--set", item, "expected key.path=value, e.g. holder.pressure='5 MPa'")
         path, text = item.split("=", 1)
-        parts = _split_path(path.strip())
+        parts = split_path(path.strip())
         if not parts:
             raise CaseError("--set", item, "empty key path")
         node: Any = out

@@ -25,26 +25,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fem.case.paths import split_path
 from fem.errors import CaseError
 
 #: ``{name}`` or ``{a.b[0].c}``: a placeholder inside a step.
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*$")
-_TOKEN = re.compile(r"([A-Za-z_]\w*)((?:\[\d+\])*)")
 
 
 def _lookup(raw: dict[str, Any], path: str) -> Any:
-    """The case value at ``a.b[0].c`` (KeyError when the path does not exist)."""
+    """The case value at ``a.b[0].c`` (KeyError when the path does not exist), the path read
+    as ``--set`` reads it (:func:`fem.case.paths.split_path`)."""
     node: Any = raw
-    for part in path.split("."):
-        m = _TOKEN.fullmatch(part)
-        if m is None or not isinstance(node, dict) or m.group(1) not in node:
+    for part in split_path(path):
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
             raise KeyError(path)
-        node = node[m.group(1)]
-        for idx in re.findall(r"\[(\d+)\]", m.group(2)):
-            if not isinstance(node, list) or int(idx) >= len(node):
-                raise KeyError(path)
-            node = node[int(idx)]
     return node
 
 

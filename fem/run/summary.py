@@ -151,4 +151,3 @@ def cycling_summary(case: Case, h: History, short) -> dict[str, Any]:
     final = case.protocol[-1].index
     done = [c for c, i in last.items() if i < reached or (i == reached == final)]
     return {"short_cycle": None, "cycles_completed": len(done)}
-
