@@ -54,12 +54,12 @@ def _value_text(raw: dict[str, Any], name: str, key: str, step: str) -> str:
         raise CaseError(key, step, f"{{{name}}} is not a value name: write {{name}} for an entry "
                         "of [protocol.values] or {section.key} for a case key, e.g. "
                         "{holder.pressure}")
+    bare = "." not in name and "[" not in name  # a [protocol.values] entry, not a case key
     try:
-        value = values[name] if "." not in name and "[" not in name else _lookup(raw, name)
+        value = values[name] if bare else _lookup(raw, name)
     except KeyError:
         known = ", ".join(f"{{{k}}}" for k in sorted(values)) or "none"
-        where = ("[protocol.values]" if "." not in name and "[" not in name
-                 else "the case")
+        where = "[protocol.values]" if bare else "the case"
         raise CaseError(key, step, f"{{{name}}} is not in {where} (protocol values: {known}; a "
                         "dotted name such as {holder.pressure} is a case key)") from None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
