@@ -6,6 +6,7 @@ from conftest import serial_only
 from fem.errors import ProtocolError
 from fem.protocol.parser import parse_protocol, parse_step
 from fem.protocol.steps import Galvanostatic, LockGap, Press, Release, Rest, SetTemperature
+from fem.run.state import RunState
 
 #: no MPI code path here: the results cannot depend on the rank count, so only the serial pass
 pytestmark = serial_only("rank-independent pure Python: only in the serial pass")
@@ -23,6 +24,9 @@ def test_press_release_rest():
     assert isinstance(parse_step("Lock gap")[0], LockGap)
     (t,) = parse_step("Set temperature to 40 degC")
     assert isinstance(t, SetTemperature) and t.temperature == pytest.approx(313.15)
+    assert t.ramp == 0.0
+    (t,) = parse_step("Set temperature to 40 degC over 30 min")
+    assert t.temperature == pytest.approx(313.15) and t.ramp == 1800.0
 
 
 def test_galvanostatic():
@@ -100,3 +104,13 @@ def test_constant_voltage_holds_parse():
     for bad in ("Hold at 0 V for 1 h", "Hold at 4.2 V until 0 mA/cm^2", "Hold at 4.2 MPa for 1 h"):
         with pytest.raises(ProtocolError):
             parse_step(bad)
+
+
+def test_a_temperature_change_is_reached_linearly_over_its_ramp():
+    """RunState.temperature_at: from the last temperature at the 'Set temperature' step to the
+    set one at the end of its ramp, then constant (the run's drive and history use it)."""
+    st = RunState(temperature=313.15, heating=[298.15, 100.0, 60.0])
+    assert st.temperature_at(100.0) == pytest.approx(298.15)
+    assert st.temperature_at(130.0) == pytest.approx(305.65)
+    assert st.temperature_at(160.0) == st.temperature_at(1e5) == pytest.approx(313.15)
+    assert RunState(temperature=313.15).temperature_at(0.0) == 313.15

@@ -312,6 +312,7 @@ STEP_WELL = st.one_of(
     st.sampled_from(["Lock gap", "Lock the gap", "lock GAP.", "Lock", "Unlock gap", "Lock gap now",
                      "", " ", ".", "Press", "Charge", "Ramp current"]),
     st.builds("Set temperature to {}".format, TEMPERATURE),
+    st.builds("Set temperature to {} over {}".format, TEMPERATURE, TIME),
     st.builds("{} at {} for {}".format, st.sampled_from(["Charge", "Discharge", "charge"]),
               CURRENT, TIME),
     st.builds("{} at {} until {}".format, st.sampled_from(["Charge", "Discharge"]), CURRENT,

@@ -6,7 +6,7 @@ Grammar (case-insensitive; Q is a number with units, e.g. ``25 MPa``, ``30 min``
     Release to Q [over Q]                   Release to 5 MPa
     Rest for Q | Hold for Q                 Rest for 10 min
     Lock gap                                Lock gap
-    Set temperature to Q                    Set temperature to 40 degC
+    Set temperature to Q [over Q]           Set temperature to 40 degC over 30 min
     (Charge|Discharge) at I for Q           Charge at 0.5 mA/cm^2 for 1 h
     (Charge|Discharge) at I until Q         Discharge at C/10 until 2.5 V
     Hold at Q for Q | Hold at Q until I     Hold at 4.3 V until C/20
@@ -70,7 +70,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         rf"^hold at (?P<v>{_Q})(?: for (?P<t>{_Q})| until (?P<i>{_CRATE}|{_Q})"
         rf"(?: or (?P<tmax>{_Q}))?)$", re.I)),
     ("lock", re.compile(r"^lock(?: the)? gap$", re.I)),
-    ("temperature", re.compile(rf"^set temperature to (?P<T>{_Q})$", re.I)),
+    ("temperature", re.compile(rf"^set temperature to (?P<T>{_Q})(?: over (?P<t>{_Q}))?$", re.I)),
     (
         "galvanostatic",
         re.compile(
@@ -165,7 +165,8 @@ def _build(kind: str, m: re.Match, text: str, key: str) -> list[Step]:
         return [LockGap(text=text)]
     if kind == "temperature":
         T = _q(g["T"], "temperature", "temperature", key, text, "temperature")
-        return [SetTemperature(text=text, temperature=T)]
+        ramp = _q(g["t"], "time", "duration", key, text, "heating time") if g["t"] else 0.0
+        return [SetTemperature(text=text, temperature=T, ramp=ramp)]
     if kind == "galvanostatic":
         direction = 1 if g["dir"].lower() == "charge" else -1
         c_rate, i = _current(g["i"], key, text, "current")

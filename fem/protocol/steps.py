@@ -58,10 +58,12 @@ class LockGap(Step):
 
 @dataclass(frozen=True)
 class SetTemperature(Step):
-    """Set the cell temperature from this step on."""
+    """Set the cell temperature from this step on, reached linearly over ``ramp`` s while the
+    next steps run (0: at once, eased in over the first time step after it)."""
 
     temperature: float = 298.15
     duration: float = 0.0
+    ramp: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,9 @@ class PatchRun:
             self.log.debug(f"patch step {entry.index}: {st.text}")
             if isinstance(st, SetTemperature):
                 self.T = st.temperature
+                if st.ramp > 0:
+                    self.log.info("  the patch takes the new temperature at once (a heating "
+                                  "ramp is followed at the cell scale only)")
                 continue
             if isinstance(st, LockGap):
                 self.log.info("  'Lock gap': the patch keeps the last stack pressure "

@@ -242,6 +242,7 @@ class StackRun:
         if isinstance(step, SetTemperature):
             if step.temperature != st.temperature:  # a jump of the loads: start short
                 self.ctrl.limit(solver.dt_initial / 4)  # (the heated locked cell: 58 s failed)
+                st.heating = [st.temperature_at(st.t), st.t, step.ramp or solver.dt_initial / 4]
             st.temperature = step.temperature
             return
         if isinstance(step, LockGap):
@@ -280,7 +281,7 @@ class StackRun:
     def _drive(self, dt: float) -> Drive:
         st, rule = self.state, self.rule
         ratio = dt / st.last_dt if st.last_dt > 0 else 0.0
-        drive = Drive(current=st.current, charge=st.charge, temperature=st.temperature,
+        drive = Drive(current=st.current, charge=st.charge, temperature=st.temperature_at(st.t + dt),
                       predictor=predictor(ratio, st.accepted > 1 and st.tau > 0,
                                           st.current != 0.0 and not isinstance(rule, CurrentHold)))
         if isinstance(rule, VoltageCutOff):
@@ -346,7 +347,7 @@ class StackRun:
         # SOC change); collective
         floor_cap = (stack.echem.floor_step_cap(dt, FLOOR_ALLOWANCE)
                      if stack.echem is not None else None)
-        stack.commit(dt, st.current, st.temperature)
+        stack.commit(dt, st.current, st.temperature_at(st.t + dt))
         st.step_walltime.append(time.perf_counter() - w0)
         ctrl.after_success(out.iterations, dt)
         if out.creep_increment > 0:  # keep the next creep increment near its bound
@@ -373,6 +374,8 @@ class StackRun:
         st = self.state
         st.last_dt = dt
         st.t += dt
+        if st.heating is not None and st.t >= st.heating[1] + st.heating[2] * (1 - 1e-12):
+            st.heating = None  # the temperature is reached
         st.charge += st.current * dt
         st.accepted += 1
         st.newton_total += its
@@ -422,7 +425,7 @@ class StackRun:
     def _record(self, entry: ProtocolEntry, dt: float, its: int) -> None:
         st = self.state
         row = {"time_s": st.t, "step": entry.index, "cycle": entry.cycle, "dt_s": dt,
-               "temperature_K": st.temperature, "current_density_mA_cm2": st.current * MA_CM2,
+               "temperature_K": st.temperature_at(st.t), "current_density_mA_cm2": st.current * MA_CM2,
                "capacity_mAh_cm2": st.charge * MAH_CM2, "newton_iterations": its,
                "step_label": entry.step.text}
         row.update(self.outputs.row())

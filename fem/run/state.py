@@ -15,6 +15,8 @@ class RunState:
     #: what drives the cell: temperature (K), current density (A/m^2, + charge) and the charge
     #: passed since the start (C/m^2, signed)
     temperature: float = 298.15
+    #: a temperature change under way: [from (K), start time (s), ramp time (s)] (None: none)
+    heating: list[float] | None = None
     current: float = 0.0
     charge: float = 0.0
     #: step counters
@@ -39,6 +41,18 @@ class RunState:
     wall_before: float = 0.0
     fields_written_at: float | None = None
     xdmf_meshes: list[list] | None = None
+
+    def temperature_at(self, t: float) -> float:
+        """The cell temperature at time t (K): the set temperature, reached linearly from the
+        last one over the ramp of its 'Set temperature' step. A step without a ramp is eased in
+        over the first time step after it (dt_initial / 4, the step a jump starts with), so
+        that a step cut back after a failed solve takes a part of the thermal load, not all of
+        it (li_symmetric_ccd after a 1 min hold at 1 MPa: the whole 15 K at once failed down to
+        dt = 1 ms at the Li rims' bonded plunger corners)."""
+        if self.heating is None:
+            return self.temperature
+        T0, t0, ramp = self.heating
+        return T0 + (self.temperature - T0) * min(max((t - t0) / ramp, 0.0), 1.0)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
