@@ -176,3 +176,43 @@ def check_petsc_options(options: Mapping[str, object], kind: str, gdim: int,
                 solver = "direct (MUMPS)" if base is DIRECT else "iterative (FGMRES + GAMG)"
                 raise CaseError(f"{key}.{k}", v, f"PETSc refuses it ({what}) with the {solver} "
                                 "solver's defaults; see the PETSc manual pages of the option")
+
+
+class PreconditionerLag:
+    """Keeps an iterative solver's preconditioner over new operators (Newton iterations, time
+    steps) while it stays good, and sets it up again only when it has gone stale: a lagged
+    preconditioner (PETSc's KSPSetReusePreconditioner). The Krylov solve still converges to
+    its tolerance with the older preconditioner, so the Newton step is the same; only its
+    Krylov iterations change. The set-up is redone, and the system solved again, when a solve
+    fails or takes more than ``growth`` times (plus ``slack``) the iterations of the first
+    solve after the last set-up. Direct solvers (``preonly``: the factorisation is the
+    solve) are set up for every new operator, as before."""
+
+    def __init__(self, ksp: PETSc.KSP, options: Mapping[str, object], growth: float = 2.0,
+                 slack: int = 5):
+        self.ksp, self.growth, self.slack = ksp, growth, slack
+        self.enabled = options.get("ksp_type") != "preonly"
+        self.fresh: int | None = None  # Krylov its of the first solve after the last set-up
+        self.reusing = False
+
+    def _reuse(self, flag: bool) -> None:
+        self.reusing = flag
+        self.ksp.getPC().setReusePreconditioner(flag)
+
+    def new_operator(self) -> None:
+        """After KSPSetOperators: keep the preconditioner if there is a good one."""
+        self._reuse(self.enabled and self.fresh is not None)
+
+    def solve(self, rhs: PETSc.Vec, x: PETSc.Vec) -> None:
+        """Solve; set the preconditioner up again and solve again if the kept one is stale."""
+        ksp, kept = self.ksp, self.reusing
+        ksp.solve(rhs, x)
+        its, ok = ksp.getIterationNumber(), ksp.getConvergedReason() > 0
+        if kept:
+            if ok and its <= self.growth * (self.fresh or 0) + self.slack:
+                return
+            self._reuse(False)  # stale: set it up for this operator
+            ksp.solve(rhs, x)
+            its, ok = ksp.getIterationNumber(), ksp.getConvergedReason() > 0
+        self.fresh = its if ok else None
+        self._reuse(self.enabled and ok)

@@ -41,7 +41,7 @@ from fem.mechanics.elasticity import elastic_stress, lame_fields
 from fem.mechanics.friction import Friction
 from fem.mechanics.holder import Holder
 from fem.mechanics.kinematics import axial_index, strain, von_mises, weight
-from fem.mechanics.linear_solver import default_options, make_ksp
+from fem.mechanics.linear_solver import PreconditionerLag, default_options, make_ksp
 from fem.mechanics.rim_outflow import RimOutflow
 from fem.mechanics.settings import StackMechanicsSettings
 
@@ -188,6 +188,7 @@ class StackMechanics:
             opts["ksp_type"] = "gmres"  # the friction tangent is not symmetric
         opts.update(self.settings.linear_solver.petsc_options)
         self.ksp = make_ksp(self.comm, opts, A=self.A, V=self.V)
+        self.lag = PreconditionerLag(self.ksp, opts)  # GAMG kept over Newton its and steps
         self._w_ready = False
         self._compiled = True
 
@@ -233,9 +234,10 @@ class StackMechanics:
             self.A_raw.assemble()
             self.friction.assemble(self.A_raw, self.A)
         self.ksp.setOperators(self.A)
+        self.lag.new_operator()
 
     def _solve(self, rhs: PETSc.Vec, out: dolfinx.fem.Function) -> None:
-        self.ksp.solve(rhs, out.x.petsc_vec)
+        self.lag.solve(rhs, out.x.petsc_vec)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
             raise NewtonFailure(f"linear solver failed (KSP reason {reason})", [])
