@@ -107,10 +107,17 @@ def test_constant_voltage_holds_parse():
 
 
 def test_a_temperature_change_is_reached_linearly_over_its_ramp():
-    """RunState.temperature_at: from the last temperature at the 'Set temperature' step to the
-    set one at the end of its ramp, then constant (the run's drive and history use it)."""
-    st = RunState(temperature=313.15, heating=[298.15, 100.0, 60.0])
+    """RunState: from the temperature at the 'Set temperature' step to the set one at the end
+    of its ramp, then constant (the run's drive and history use temperature_at); the ramp is
+    over once the time passes its end, and setting the same temperature again starts none."""
+    st = RunState(temperature=298.15, t=100.0)
+    st.set_temperature(313.15, 60.0)
     assert st.temperature_at(100.0) == pytest.approx(298.15)
     assert st.temperature_at(130.0) == pytest.approx(305.65)
     assert st.temperature_at(160.0) == st.temperature_at(1e5) == pytest.approx(313.15)
-    assert RunState(temperature=313.15).temperature_at(0.0) == 313.15
+    st.advance_time(30.0)
+    assert st.heating is not None
+    st.set_temperature(313.15, 60.0)  # the same set point: the ramp under way goes on
+    assert st.temperature_at(145.0) == pytest.approx(309.4)
+    st.advance_time(30.0)
+    assert st.heating is None and st.temperature_at(st.t) == 313.15

@@ -242,8 +242,7 @@ class StackRun:
         if isinstance(step, SetTemperature):
             if step.temperature != st.temperature:  # a jump of the loads: start short
                 self.ctrl.limit(solver.dt_initial / 4)  # (the heated locked cell: 58 s failed)
-                st.heating = [st.temperature_at(st.t), st.t, step.ramp or solver.dt_initial / 4]
-            st.temperature = step.temperature
+            st.set_temperature(step.temperature, step.ramp or solver.dt_initial / 4)
             return
         if isinstance(step, LockGap):
             stack.lock_holder()
@@ -373,9 +372,7 @@ class StackRun:
     def _after_step(self, entry: ProtocolEntry, dt: float, its: int) -> None:
         st = self.state
         st.last_dt = dt
-        st.t += dt
-        if st.heating is not None and st.t >= st.heating[1] + st.heating[2] * (1 - 1e-12):
-            st.heating = None  # the temperature is reached
+        st.advance_time(dt)
         st.charge += st.current * dt
         st.accepted += 1
         st.newton_total += its

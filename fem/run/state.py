@@ -42,6 +42,18 @@ class RunState:
     fields_written_at: float | None = None
     xdmf_meshes: list[list] | None = None
 
+    def set_temperature(self, temperature: float, ramp: float) -> None:
+        """A 'Set temperature' step: reach ``temperature`` linearly over ``ramp`` s from now."""
+        if temperature != self.temperature:
+            self.heating = [self.temperature_at(self.t), self.t, ramp]
+            self.temperature = temperature
+
+    def advance_time(self, dt: float) -> None:
+        """The time after an accepted step of dt; a temperature ramp ends when it is done."""
+        self.t += dt
+        if self.heating is not None and self.t >= self.heating[1] + self.heating[2] * (1 - 1e-12):
+            self.heating = None
+
     def temperature_at(self, t: float) -> float:
         """The cell temperature at time t (K): the set temperature, reached linearly from the
         last one over the ramp of its 'Set temperature' step. A step without a ramp is eased in
