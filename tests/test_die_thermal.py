@@ -119,3 +119,30 @@ def test_heated_column_in_a_cold_die_is_confined(base_case):
     exact = (ALPHA * DT * sum(3 * bulk(E, nu) * t / _oedometric(E, nu) for _, t, E, nu in LAYERS)
              / sum(t / _oedometric(E, nu) for _, t, E, nu in LAYERS))
     assert p == pytest.approx(exact, rel=1e-6)
+
+
+# ------------------------------------------------------------------ heating a locked Li | Li cell
+def test_a_li_cell_locked_at_1_mpa_heats_through(shared_tmp, comm):
+    """li_symmetric_ccd's assembly after a 1 min hold, released to 1 MPa, locked and heated to
+    40 degC: with the 15 K applied at once, every cut-back step still carried the whole thermal
+    load and the first step of the rest failed down to dt = 1 ms (the Li rims at the bonded
+    plunger corners). The jump is now eased in over the first time step, so a cut-back step
+    takes part of it: the run goes through, and the history shows the temperature rising over
+    the first 15 s (dt_initial / 4) and then held."""
+    from fem.case.bundled import resolve_case_path
+    from fem.case.loader import apply_overrides, load_case_dict, read_case_file
+    from fem.output.history import read_history
+    from fem.run.stack_run import StackRun
+
+    raw, _ = read_case_file(resolve_case_path("li_symmetric_ccd"))
+    raw = apply_overrides(raw, [
+        "holder.pressure=1 MPa", "interface.enabled=false", "output.fields=false",
+        "output.plots=false", "mesh.size_min=100 um", "mesh.size_max=1 mm",
+        'protocol.steps=["Press at 25 MPa for 1 min", "Release to {holder.pressure}", '
+        '"Lock gap", "Set temperature to 40 degC", "Rest for 30 s"]'])
+    out = StackRun(load_case_dict(raw), comm, progress=False).run(shared_tmp / "heat_1mpa")
+    h = read_history(out / "history.csv")
+    T, t = h["temperature_K"], h["time_s"]
+    assert T[-1] == pytest.approx(313.15)
+    t_heat = [ti for ti, Ti in zip(t, T, strict=True) if 298.15 < Ti < 313.15]
+    assert t_heat and max(t_heat) - min(t_heat) < 15.0
