@@ -76,6 +76,7 @@ class MeshSettings:
     geometry_order: int = 1
     grading: float = 0.3
     li_cells: int = 4  # cells through the thickness of a Li-metal layer (fem.geometry.stack)
+    refine: int = 0  # uniform refinements of the gmsh mesh in parallel (fem.geometry.refine)
 
     @property
     def gdim(self) -> int:

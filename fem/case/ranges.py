@@ -136,6 +136,11 @@ RANGES: dict[str, Range] = {
         "with 2 quadratic elements, 0.80 with 4, 0.85 with 8: "
         "docs/verification.md#li-flow-out-of-a-foil)",
         "at least 1, at most 64"),
+    "mesh.refine": _r(
+        0, 4, (0, 2),
+        "0-2: the gmsh mesh as its sizes give it, or refined once or twice on the ranks "
+        "(x8 and x64 cells in 3D)",
+        "at least 0, at most 4"),
     "holder.pressure": STACK_PRESSURE,
     "holder.frame_stiffness": _r(
         1e3, 1e15, (1e5, 1e11),

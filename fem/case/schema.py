@@ -182,6 +182,9 @@ SCHEMA: dict[str, Any] = _obj(
                 "li_cells": N("integer", "elements through the thickness of every Li-metal layer "
                               "(default 4; the creep flow of a foil converges with it)",
                               "mesh.li_cells"),
+                "refine": N("integer", "uniform refinements of the gmsh mesh, done in parallel "
+                            "by dolfinx (each halves the element sizes: x8 cells in 3D; default "
+                            "0)", "mesh.refine"),
             },
             description="mesh settings",
         ),

@@ -41,7 +41,11 @@ def resolve_mesh(raw: dict, cell: Cell, patch: PatchSettings | None) -> MeshSett
         geometry_order=int(m.get("geometry_order", 1)),
         grading=float(m.get("grading", 0.3)),
         li_cells=int(m.get("li_cells", 4)),
+        refine=int(m.get("refine", 0)),
     )
+    if mesh.refine and (patch is not None or mesh.geometry_order != 1):
+        raise CaseError("mesh.refine", m["refine"], "only for a cell stack with straight-sided "
+                        "elements (mesh.geometry_order = 1); 0 here")
     if mesh.size_min > mesh.size_max:
         if "size_min" in m or "size_max" in m or patch is not None:
             raise CaseError("mesh.size_min", m.get("size_min"), "must be <= mesh.size_max")

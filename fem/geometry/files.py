@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from fem._dolfinx import MPI, dolfinx
 from fem.geometry.mesh import CellMesh, read_msh
 from fem.geometry.quality import format_quality, mesh_quality
+from fem.geometry.refine import refine_uniformly
 
 if TYPE_CHECKING:
     from fem.case.model import Case
@@ -174,11 +175,20 @@ def cached_msh(case: Case, cache_dir: str | Path) -> Path | None:
 
 def load_or_build_mesh(case: Case, comm: MPI.Comm, cache_dir: str | Path = "meshes") -> CellMesh:
     """Collective: the case's mesh, read from a cached .msh with the same geometry hash in
-    ``cache_dir`` if there is one, else built and written there (see :func:`write_mesh`)."""
+    ``cache_dir`` if there is one, else built and written there (see :func:`write_mesh`), then
+    refined ``mesh.refine`` times on the ranks (the .msh is the coarse mesh)."""
     path = cached_msh(case, cache_dir) if comm.rank == 0 else None
     path = comm.bcast(path, root=0)
     dimension = mesh_dimension(case)
     if path is not None:
         gdim = 3 if dimension == "3d" else 2
-        return read_msh(path, comm, gdim, dimension)
-    return write_mesh(case, comm, cache_dir).cell_mesh
+        return refined(read_msh(path, comm, gdim, dimension), case)
+    return refined(write_mesh(case, comm, cache_dir).cell_mesh, case)
+
+
+def refined(cm: CellMesh, case: Case) -> CellMesh:
+    """Collective: ``cm`` refined ``case.mesh.refine`` times (:mod:`fem.geometry.refine`; the
+    3D boundary vertices moved onto the layers' cylinders)."""
+    if not case.mesh.refine:
+        return cm
+    return refine_uniformly(cm, case.mesh.refine, sorted({la.radius for la in case.cell.layers}))

@@ -127,7 +127,9 @@ def check_mesh(keys: MeshKeys, x0: np.ndarray, arrays: dict[str, np.ndarray]) ->
     ok = keys.comm.allreduce(ok, op=MPI.LAND)
     if not ok:
         raise RestartError("the mesh read for the restart differs from the checkpoint's "
-                           "(cell numbering or coordinates)")
+                           "(cell numbering or coordinates); a mesh refined on the ranks "
+                           "(mesh.refine > 0) is numbered by its partition: restart such a "
+                           "run on the rank count that wrote it")
 
 
 def stack_state(keys: MeshKeys, meta: dict[str, Any], arrays: dict[str, np.ndarray]

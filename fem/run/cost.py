@@ -148,14 +148,15 @@ def estimate(case: Case, ranks: int = 1, available: float | None = None) -> Cost
     from fem.mechanics.linear_solver import default_options
 
     d = case.mesh.gdim
-    cells = estimate_cells(case)
+    coarse = estimate_cells(case)  # what gmsh meshes on rank 0
+    cells = coarse * 2 ** (d * case.mesh.refine)  # after the refinements on the ranks
     unknowns = d * cells * NODES_PER_CELL[(d, case.mesh.element_degree)]
     opts = default_options(case.solver.linear_solver, d, int(min(unknowns, 2**62)))
     solver = "direct" if opts.get("pc_type") == "lu" else "iterative"
     per = BYTES_PER_UNKNOWN[(solver, d)]
     if solver == "direct" and d == 3:
         per *= max(unknowns / DIRECT_3D_REFERENCE, 1.0) ** (1.0 / 3.0)
-    memory = ranks * BASE_BYTES + unknowns * per + GMSH_BYTES_PER_CELL * cells
+    memory = ranks * BASE_BYTES + unknowns * per + GMSH_BYTES_PER_CELL * coarse
     est = CostEstimate(steps, cells, unknowns, solver, memory, avail, ranks)
     est.problems = _problems(case, est)
     return est

@@ -22,7 +22,7 @@ from fem.checkpoint.cellwise import MeshKeys
 from fem.constants import MA_CM2, MAH_CM2
 from fem.errors import Interrupted, SolverError
 from fem.geometry import load_or_build_mesh
-from fem.geometry.files import cached_msh, mesh_dimension
+from fem.geometry.files import cached_msh, mesh_dimension, refined
 from fem.geometry.mesh import read_msh
 from fem.interface.short_circuit import ShortPredicted, ShortPrediction
 from fem.log import Progress, get_logger
@@ -115,7 +115,7 @@ class StackRun:
         if resume is not None:  # the mesh the checkpoints were written on
             self.mesh_file = rundir / "checkpoints" / "mesh.msh"
             dim = mesh_dimension(c)
-            cm = read_msh(self.mesh_file, self.comm, 3 if dim == "3d" else 2, dim)
+            cm = refined(read_msh(self.mesh_file, self.comm, 3 if dim == "3d" else 2, dim), c)
         else:
             cm = load_or_build_mesh(c, self.comm, self.mesh_cache)
             self.mesh_file = cached_msh(c, self.mesh_cache) if self.comm.rank == 0 else None
