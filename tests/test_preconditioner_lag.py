@@ -119,3 +119,26 @@ def test_a_direct_solver_factorises_every_new_operator():
     ksp.destroy()
     A.destroy()
     b.destroy()
+
+
+def test_a_3d_stack_solved_iteratively_matches_the_direct_solver(shared_tmp, comm, base_case):
+    """The coarse 3D sector of the test stack pressed, released, locked and charged (the Li
+    creeping) with FGMRES + GAMG, the preconditioner kept over Newton iterations and steps and
+    the platen mode started from the last one, gives the direct solver's pressure history
+    to 1e-6 (the Krylov tolerance is 1e-10)."""
+    from fem.case.loader import apply_overrides, load_case_dict
+    from fem.output.history import read_history
+    from fem.run.stack_run import StackRun
+
+    base_case["output"] = {"plots": False, "fields": False}
+    base_case["protocol"] = {"steps": ["Press at 25 MPa for 5 min", "Release to 5 MPa",
+                                       "Lock gap", "Charge at 1 mA/cm^2 for 20 min"]}
+    pressures = {}
+    for kind in ("direct", "iterative"):
+        raw = apply_overrides(base_case, [
+            "mesh.dimension=3d", "mesh.size_min=400 um", "mesh.size_max=2 mm",
+            "mesh.element_degree=1", f"solver.linear_solver={kind}"])
+        out = StackRun(load_case_dict(raw), comm, progress=False).run(shared_tmp / kind)
+        pressures[kind] = np.asarray(read_history(out / "history.csv")["stack_pressure_MPa"])
+    assert pressures["direct"].shape == pressures["iterative"].shape
+    assert np.allclose(pressures["iterative"], pressures["direct"], rtol=1e-6)

@@ -13,6 +13,7 @@ private prefix and kept there, because options PETSc reads lazily would otherwis
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping
 
@@ -203,9 +204,15 @@ class PreconditionerLag:
         """After KSPSetOperators: keep the preconditioner if there is a good one."""
         self._reuse(self.enabled and self.fresh is not None)
 
-    def solve(self, rhs: PETSc.Vec, x: PETSc.Vec) -> None:
-        """Solve; set the preconditioner up again and solve again if the kept one is stale."""
+    def solve(self, rhs: PETSc.Vec, x: PETSc.Vec, guess: bool = False) -> None:
+        """Solve; set the preconditioner up again and solve again if the kept one is stale.
+        ``guess``: start the Krylov iteration from ``x`` (iterative solvers; the platen mode
+        changes little from one Newton iteration to the next), else from zero."""
         ksp, kept = self.ksp, self.reusing
+        guess = guess and self.enabled
+        if guess and not math.isfinite(x.norm()):  # (a failed solve left it)
+            x.set(0.0)
+        ksp.setInitialGuessNonzero(guess)
         ksp.solve(rhs, x)
         its, ok = ksp.getIterationNumber(), ksp.getConvergedReason() > 0
         if kept:

@@ -236,8 +236,8 @@ class StackMechanics:
         self.ksp.setOperators(self.A)
         self.lag.new_operator()
 
-    def _solve(self, rhs: PETSc.Vec, out: dolfinx.fem.Function) -> None:
-        self.lag.solve(rhs, out.x.petsc_vec)
+    def _solve(self, rhs: PETSc.Vec, out: dolfinx.fem.Function, guess: bool = False) -> None:
+        self.lag.solve(rhs, out.x.petsc_vec, guess)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
             raise NewtonFailure(f"linear solver failed (KSP reason {reason})", [])
@@ -256,7 +256,7 @@ class StackMechanics:
         if self.friction is not None:
             self.friction.lift(self.b_w, self.w_bc)
         fpetsc.set_bc(self.b_w, self.bcs_w)
-        self._solve(self.b_w, self.w)
+        self._solve(self.b_w, self.w, guess=True)  # from the last mode
         self._w_ready = True
 
     def _scalar(self, form) -> float:
