@@ -114,11 +114,11 @@ def run_steps(args, comm, say) -> None:
 
     CellStack.solve = step
     sim = StackRun(case, comm=comm, progress=False, mesh_cache="/tmp/b3d/meshes")
-    out = tempfile.mkdtemp(prefix="b3d_run_") if comm.rank == 0 else None
+    out = tempfile.mkdtemp(prefix="b3d_run_") + "/run" if comm.rank == 0 else None
     out = comm.bcast(out, root=0)
     t0 = time.perf_counter()
     try:
-        sim.run(out, overwrite=True)
+        sim.run(out)
     except Enough:
         pass
     total = time.perf_counter() - t0
@@ -138,16 +138,22 @@ def run_steps(args, comm, say) -> None:
             f.write(json.dumps(row) + "\n")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def stack_arguments(description: str) -> argparse.ArgumentParser:
+    """The options both 3D benchmarks share: the case and its 3D mesh."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--case", default="cases/ncm811_li_fixed_gap.toml")
     ap.add_argument("--size-min", default="150 um")
     ap.add_argument("--size-max", default="2 mm")
     ap.add_argument("--degree", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], help="extra case overrides")
+    return ap
+
+
+def main() -> None:
+    ap = stack_arguments(__doc__.splitlines()[0])
     ap.add_argument("--dt", type=float, default=1800.0, help="creep step (s)")
     ap.add_argument("--press", default="25e6", help="press pressure (Pa)")
     ap.add_argument("--candidates", nargs="+", default=["gamg_default", "gamg_tuned", "bddc"])
-    ap.add_argument("--set", action="append", default=[], help="extra case overrides")
     ap.add_argument("--json", default=None, help="append the results to this JSON-lines file")
     ap.add_argument("--run", action="store_true", help="run time steps (see the docstring)")
     ap.add_argument("--steps", type=int, default=3)

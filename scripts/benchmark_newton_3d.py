@@ -19,12 +19,13 @@ Prints one line per figure (``name: value``) and, with ``--json``, appends the r
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import tempfile
 import time
 from collections import defaultdict
+
+from benchmark_3d_iterative import stack_arguments
 
 from fem._dolfinx import MPI, dolfinx
 from fem.case import load_case
@@ -99,13 +100,8 @@ def elastic_reference(mech: StackMechanics, plain_solve) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--case", default="cases/ncm811_li_fixed_gap.toml")
-    ap.add_argument("--size-min", default="150 um")
-    ap.add_argument("--size-max", default="2 mm")
-    ap.add_argument("--degree", type=int, default=1)
-    ap.add_argument("--steps", type=int, default=2)
-    ap.add_argument("--set", action="append", default=[], help="extra case overrides")
+    ap = stack_arguments(__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--no-reuse", action="store_true",
                     help="set the preconditioner up at every Newton iteration (the old way)")
     ap.add_argument("--mesh-cache", default="/tmp/b3d/meshes", help="gmsh meshes kept here")
