@@ -51,6 +51,9 @@ def _refine_once(cm: CellMesh) -> CellMesh:
     imap = fine.topology.index_map(tdim)
     n = imap.size_local
     row = np.asarray(fine.topology.original_cell_index[:n], dtype=np.int64) - imap.local_range[0]
+    if n and (row.min() < 0 or row.max() >= parent_cell.size):
+        raise RuntimeError("dolfinx.mesh.refine: the refined cells' input numbering is not the "
+                           "rank's own range (a redistributing partitioner?)")
     parents = parent_cell[row]
     cell_values = _local_values(cm.cell_tags, msh.topology.index_map(tdim))[parents]
     cell_tags = _tags(fine, tdim, np.arange(n, dtype=np.int32), cell_values)
