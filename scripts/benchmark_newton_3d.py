@@ -86,7 +86,7 @@ def elastic_reference(mech: StackMechanics, plain_solve) -> dict:
     t0 = time.perf_counter()
     mech._assemble_jacobian()
     t1 = time.perf_counter()
-    mech.lag._reuse(False)  # a fresh set-up
+    mech.lag.reuse(False)  # a fresh set-up
     mech.ksp.setUp()
     t2 = time.perf_counter()
     mech._assemble_residual()
@@ -120,7 +120,7 @@ def main() -> None:
                  "solver.linear_solver=iterative", *args.set]
     case = load_case(args.case, overrides)
     if args.no_reuse:
-        linear_solver.PreconditionerLag.new_operator = lambda self: self._reuse(False)
+        linear_solver.PreconditionerLag.new_operator = lambda self: self.reuse(False)
     times: dict = defaultdict(float)
     counts: dict = defaultdict(int)
     krylov: list[int] = []

@@ -126,6 +126,4 @@ def _snap_to_cylinders(cm: CellMesh, radii: np.ndarray) -> None:
     x = msh.geometry.x
     r = np.hypot(x[on, 0], x[on, 1])
     target = radii[np.abs(r[:, None] - radii[None, :]).argmin(axis=1)]
-    scale = np.where(r > 0, target / np.where(r > 0, r, 1.0), 1.0)
-    x[on, 0] *= scale
-    x[on, 1] *= scale
+    x[on, :2] *= (target / r)[:, None]  # (no vertex of the cylinder is on the axis)

@@ -182,7 +182,7 @@ def check_petsc_options(options: Mapping[str, object], kind: str, gdim: int,
 class PreconditionerLag:
     """Keeps an iterative solver's preconditioner over new operators (Newton iterations, time
     steps) while it stays good, and sets it up again only when it has gone stale: a lagged
-    preconditioner (PETSc's KSPSetReusePreconditioner). The Krylov solve still converges to
+    preconditioner (PETSc's PCSetReusePreconditioner). The Krylov solve still converges to
     its tolerance with the older preconditioner, so the Newton step is the same; only its
     Krylov iterations change. The set-up is redone, and the system solved again, when a solve
     fails or takes more than ``growth`` times (plus ``slack``) the iterations of the first
@@ -196,13 +196,14 @@ class PreconditionerLag:
         self.fresh: int | None = None  # Krylov its of the first solve after the last set-up
         self.reusing = False
 
-    def _reuse(self, flag: bool) -> None:
+    def reuse(self, flag: bool) -> None:
+        """Keep (True) or set up anew at the next solve (False) the preconditioner."""
         self.reusing = flag
         self.ksp.getPC().setReusePreconditioner(flag)
 
     def new_operator(self) -> None:
         """After KSPSetOperators: keep the preconditioner if there is a good one."""
-        self._reuse(self.enabled and self.fresh is not None)
+        self.reuse(self.enabled and self.fresh is not None)
 
     def solve(self, rhs: PETSc.Vec, x: PETSc.Vec, guess: bool = False) -> None:
         """Solve; set the preconditioner up again and solve again if the kept one is stale.
@@ -218,8 +219,8 @@ class PreconditionerLag:
         if kept:
             if ok and its <= self.growth * (self.fresh or 0) + self.slack:
                 return
-            self._reuse(False)  # stale: set it up for this operator
+            self.reuse(False)  # stale: set it up for this operator
             ksp.solve(rhs, x)
             its, ok = ksp.getIterationNumber(), ksp.getConvergedReason() > 0
         self.fresh = its if ok else None
-        self._reuse(self.enabled and ok)
+        self.reuse(self.enabled and ok)
