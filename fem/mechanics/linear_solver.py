@@ -3,11 +3,14 @@
 Defaults (dolfinx-notes.md section 3, docs/performance.md "3D iterative solver"): direct MUMPS LU
 for 2D and for 3D up to 3e5 unknowns; beyond, FGMRES + GAMG with the rigid-body near-nullspace
 and block size set on the matrix (:func:`configure_matrix`), aggregation threshold 0.02 and
-Chebyshev/SOR smoothing, which stays at about 10 Krylov iterations on the Li creep tangent where
-the plain CG + GAMG (Chebyshev/Jacobi) set took hundreds. Any option can be overridden from the
-case's ``solver.petsc_options``. Options are written into the PETSc options database under a
-private prefix and kept there, because options PETSc reads lazily would otherwise be lost
-(dolfinx-notes.md 1.6).
+Chebyshev/SOR smoothing, which stays at 10-60 Krylov iterations on the Li creep tangent where
+the plain CG + GAMG (Chebyshev/Jacobi) set took hundreds. The aggregation is unsmoothed
+(``pc_gamg_agg_nsmooths 0``): the smoothed prolongator's Galerkin products made the coarse
+operators dense, and at 1.31M unknowns on 2 ranks one set-up took 248 s and the run 20.7 GB;
+unsmoothed, 2.5 s and 9.5 GB, for a few more Krylov iterations (docs/performance.md).
+Any option can be overridden from the case's ``solver.petsc_options``. Options are written
+into the PETSc options database under a private prefix and kept there, because options PETSc
+reads lazily would otherwise be lost (dolfinx-notes.md 1.6).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ ITERATIVE = {
     "ksp_max_it": 1000,
     "pc_type": "gamg",
     "pc_gamg_threshold": 0.02,
-    "pc_gamg_agg_nsmooths": 1,
+    "pc_gamg_agg_nsmooths": 0,
     "mg_levels_ksp_type": "chebyshev",
     "mg_levels_ksp_max_it": 3,
     "mg_levels_pc_type": "sor",
