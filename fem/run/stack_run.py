@@ -240,9 +240,10 @@ class StackRun:
         if not resumed:
             st.hold_current = None
         if isinstance(step, SetTemperature):
-            if step.temperature != st.temperature:  # a jump of the loads: start short
-                self.ctrl.limit(solver.dt_initial / 4)  # (the heated locked cell: 58 s failed)
-            st.set_temperature(step.temperature, step.ramp or solver.dt_initial / 4)
+            first = solver.dt_initial / 4  # a jump's first step (the heated locked cell: 58 s
+            if step.temperature != st.temperature:  # failed), over which it is eased in
+                self.ctrl.limit(first)
+            st.set_temperature(step.temperature, step.ramp or first)
             return
         if isinstance(step, LockGap):
             stack.lock_holder()
