@@ -8,7 +8,9 @@ the plain CG + GAMG (Chebyshev/Jacobi) set took hundreds. The aggregation is uns
 (``pc_gamg_agg_nsmooths 0``): the smoothed prolongator's Galerkin products made the coarse
 operators dense, and at 1.31M unknowns on 2 ranks one set-up took 248 s and the run 20.7 GB;
 unsmoothed, 2.5 s and 9.5 GB, for a few more Krylov iterations (docs/performance.md).
-Any option can be overridden from the case's ``solver.petsc_options``. Options are written
+Iterative solves follow the Newton iteration (:class:`PreconditionerLag`: the preconditioner
+kept while it stays good; :class:`ForcingTerm`: the corrections solved inexactly,
+Eisenstat-Walker). Any option can be overridden from the case's ``solver.petsc_options``. Options are written
 into the PETSc options database under a private prefix and kept there, because options PETSc
 reads lazily would otherwise be lost (dolfinx-notes.md 1.6).
 """
@@ -182,22 +184,66 @@ def check_petsc_options(options: Mapping[str, object], kind: str, gdim: int,
                                 "solver's defaults; see the PETSc manual pages of the option")
 
 
+class ForcingTerm:
+    """The inexact-Newton forcing term of Eisenstat and Walker (1996, choice 2): the Krylov
+    solves of Newton iteration k are converged only to a relative residual
+
+        eta_k = gamma (||F_k|| / ||F_k-1||)^alpha,   gamma = 0.9, alpha = 2,
+
+    kept >= gamma eta_k-1^alpha while that is above 0.1 (the safeguard against a forcing that
+    falls faster than the residual), at most ``eta_max``, never below what the Newton
+    tolerance needs, eta_k >= 0.5 floor / ||F_k|| (no oversolving of the last iteration), nor
+    below the solver's own ``rtol``. The first iteration of a time step uses ``eta_max``. Far
+    from the solution a loose solve costs a fraction of the Krylov iterations and the Newton
+    step is nearly as good; near it the forcing tightens with the square of the residual's
+    decrease, so the convergence stays fast (superlinear)
+    (docs/references.md#eisenstat1996)."""
+
+    def __init__(self, rtol: float, eta_max: float = 0.1, gamma: float = 0.9,
+                 alpha: float = 2.0):
+        self.rtol, self.eta_max, self.gamma, self.alpha = rtol, eta_max, gamma, alpha
+        self.eta = rtol  # the tolerance of the next solve (tight until the first update)
+        self._last: float | None = None
+
+    def update(self, rnorm: float, floor: float, first: bool) -> float:
+        """The tolerance for the solves that follow the residual ``rnorm`` of a Newton
+        iteration (``first``: the first of a time step) whose convergence floor is
+        ``floor``."""
+        if first or not self._last:
+            eta = self.eta_max
+        else:
+            eta = self.gamma * (rnorm / self._last) ** self.alpha
+            kept = self.gamma * self.eta ** self.alpha
+            if kept > 0.1:
+                eta = max(eta, kept)
+        eta = min(eta, self.eta_max)
+        if rnorm > 0.0:
+            eta = max(eta, min(0.5 * floor / rnorm, self.eta_max))
+        self._last, self.eta = rnorm, max(eta, self.rtol)
+        return self.eta
+
+
 class PreconditionerLag:
     """Keeps an iterative solver's preconditioner over new operators (Newton iterations, time
     steps) while it stays good, and sets it up again only when it has gone stale: a lagged
     preconditioner (PETSc's PCSetReusePreconditioner). The Krylov solve still converges to
     its tolerance with the older preconditioner, so the Newton step is the same; only its
     Krylov iterations change. The set-up is redone, and the system solved again, when a solve
-    fails or takes more than ``growth`` times (plus ``slack``) the iterations of the first
-    solve after the last set-up. Direct solvers (``preonly``: the factorisation is the
-    solve) are set up for every new operator, as before."""
+    fails or takes more than ``growth`` times (plus ``slack``) the iterations per decade of
+    residual reduction of the first solve after the last set-up (per decade: the solves of an
+    inexact Newton iteration converge to different tolerances, :class:`ForcingTerm`, which
+    ``inexact`` switches on). Direct solvers (``preonly``: the factorisation is the solve) are
+    set up for every new operator, as before, and solve exactly."""
 
     def __init__(self, ksp: PETSc.KSP, options: Mapping[str, object], growth: float = 2.0,
-                 slack: int = 5):
+                 slack: int = 5, inexact: bool = True):
         self.ksp, self.growth, self.slack = ksp, growth, slack
         self.enabled = options.get("ksp_type") != "preonly"
-        self.fresh: int | None = None  # Krylov its of the first solve after the last set-up
+        self.fresh: float | None = None  # Krylov its per decade, first solve after a set-up
         self.reusing = False
+        self.rtol = ksp.getTolerances()[0]
+        self.forcing = ForcingTerm(self.rtol) if self.enabled and inexact else None
+        ksp.setConvergenceHistory(reset=True)
 
     def reuse(self, flag: bool) -> None:
         """Keep (True) or set up anew at the next solve (False) the preconditioner."""
@@ -208,11 +254,28 @@ class PreconditionerLag:
         """After KSPSetOperators: keep the preconditioner if there is a good one."""
         self.reuse(self.enabled and self.fresh is not None)
 
-    def solve(self, rhs: PETSc.Vec, x: PETSc.Vec, guess: bool = False) -> None:
+    def newton_residual(self, rnorm: float, floor: float, first: bool) -> None:
+        """The Newton iteration's residual norm and convergence floor: sets the tolerance of
+        the solves that follow (:class:`ForcingTerm`; nothing for exact solves)."""
+        if self.forcing is not None:
+            self.forcing.update(rnorm, floor, first)
+
+    def _decades(self) -> float:
+        """Decades the last solve reduced its residual by (from its first residual)."""
+        h = self.ksp.getConvergenceHistory()
+        if len(h) < 2 or h[-1] <= 0.0 or h[0] <= 0.0:
+            return 0.0
+        return max(math.log10(h[0] / h[-1]), 0.0)
+
+    def solve(self, rhs: PETSc.Vec, x: PETSc.Vec, guess: bool = False,
+              exact: bool = False) -> None:
         """Solve; set the preconditioner up again and solve again if the kept one is stale.
         ``guess``: start the Krylov iteration from ``x`` (iterative solvers; the platen mode
-        changes little from one Newton iteration to the next), else from zero."""
+        changes little from one Newton iteration to the next), else from zero. ``exact``: to
+        the solver's own tolerance, not the Newton iteration's forcing term."""
         ksp, kept = self.ksp, self.reusing
+        if self.forcing is not None:
+            ksp.setTolerances(rtol=self.rtol if exact else self.forcing.eta)
         guess = guess and self.enabled
         if guess and not math.isfinite(x.norm()):  # (a failed solve left it)
             x.set(0.0)
@@ -220,10 +283,10 @@ class PreconditionerLag:
         ksp.solve(rhs, x)
         its, ok = ksp.getIterationNumber(), ksp.getConvergedReason() > 0
         if kept:
-            if ok and its <= self.growth * (self.fresh or 0) + self.slack:
+            if ok and its <= self.growth * (self.fresh or 0.0) * self._decades() + self.slack:
                 return
             self.reuse(False)  # stale: set it up for this operator
             ksp.solve(rhs, x)
             its, ok = ksp.getIterationNumber(), ksp.getConvergedReason() > 0
-        self.fresh = its if ok else None
+        self.fresh = its / max(self._decades(), 1.0) if ok else None
         self.reuse(self.enabled and ok)

@@ -138,7 +138,7 @@ class RimOutflow:
             fpetsc.apply_lifting(self.rhs, [m.J_form], bcs=[m.bcs0_no_rims + bcs])
             self.rhs.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
             fpetsc.set_bc(self.rhs, m.bcs0_no_rims + bcs)
-            m._solve(self.rhs, W)
+            m._solve(self.rhs, W, m.bcs0_no_rims + bcs, mode=True)
 
     def _k(self) -> np.ndarray:
         """K[i][j] = f_j^T J f_i for the modes f = (w, W_1, ...) (collective): one vector

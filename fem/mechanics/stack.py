@@ -63,6 +63,20 @@ class NewtonResult:
     pressure: float  # stack pressure (Pa) at the converged state
 
 
+#: With inexact Newton the platen mode is solved at a step's first iteration and again only
+#: when an iteration reduced the residual less than this factor (docs/performance.md).
+MODE_KEPT = 0.5
+
+
+def _destroy(owner, names: tuple[str, ...]) -> None:
+    """Destroy the PETSc objects ``owner.<name>`` now and forget them (collective)."""
+    for name in names:
+        obj = getattr(owner, name, None)
+        if obj is not None:
+            obj.destroy()
+            setattr(owner, name, None)
+
+
 def _diverging(res: list[float]) -> bool:
     """Give up early: the residual grew far above its start, or stopped falling."""
     k = len(res) - 1
@@ -204,15 +218,9 @@ class StackMechanics:
             return
         if self.rims is not None:
             self.rims.close()
-        for name in ("ksp", "A", "A_raw", "b", "b_full", "b_w", "w_bc"):
-            obj = getattr(self, name, None)
-            if obj is not None:
-                obj.destroy()
-                setattr(self, name, None)
-        jf = getattr(self.friction, "Jf", None) if self.friction is not None else None
-        if jf is not None:
-            jf.destroy()
-            self.friction.Jf = None
+        _destroy(self, ("ksp", "A", "A_raw", "b", "b_full", "b_w", "w_bc"))
+        if self.friction is not None:
+            _destroy(self.friction, ("Jf",))
         self._compiled = False
 
     # ------------------------------------------------------------------ assembly helpers
@@ -236,11 +244,15 @@ class StackMechanics:
         self.ksp.setOperators(self.A)
         self.lag.new_operator()
 
-    def _solve(self, rhs: PETSc.Vec, out: dolfinx.fem.Function, guess: bool = False) -> None:
-        self.lag.solve(rhs, out.x.petsc_vec, guess)
+    def _solve(self, rhs: PETSc.Vec, out: dolfinx.fem.Function, bcs: list,
+               mode: bool = False) -> None:
+        """``mode``: a platen mode, from the last one and exact (bordering needs K w = 0). The
+        constrained values are set after it: a loose Krylov solve leaves them off (unseen)."""
+        self.lag.solve(rhs, out.x.petsc_vec, guess=mode, exact=mode)
         reason = self.ksp.getConvergedReason()
         if reason < 0:
             raise NewtonFailure(f"linear solver failed (KSP reason {reason})", [])
+        fpetsc.set_bc(out.x.petsc_vec, bcs)
         out.x.scatter_forward()
 
     def _solve_platen_mode(self) -> None:
@@ -256,7 +268,7 @@ class StackMechanics:
         if self.friction is not None:
             self.friction.lift(self.b_w, self.w_bc)
         fpetsc.set_bc(self.b_w, self.bcs_w)
-        self._solve(self.b_w, self.w, guess=True)  # from the last mode
+        self._solve(self.b_w, self.w, self.bcs_w, mode=True)
         self._w_ready = True
 
     def _scalar(self, form) -> float:
@@ -315,11 +327,13 @@ class StackMechanics:
                 return NewtonResult(it, residuals, p)
             if it == max_it or not np.isfinite(rnorm) or _diverging(residuals):
                 break
+            self.lag.newton_residual(rnorm, floor, first=it == 0)  # inexact Newton (iterative)
             self._assemble_jacobian()
-            self._solve_platen_mode()
+            if it == 0 or self.lag.forcing is None or rnorm > MODE_KEPT * residuals[-2]:
+                self._solve_platen_mode()  # inexact Newton: kept while the residual halves
             p, U = self._platen_state()  # the same residual, reaction with the new mode w
             self.b.scale(-1.0)  # (its Dirichlet rows are already zero)
-            self._solve(self.b, self.corr)
+            self._solve(self.b, self.corr, self.bcs0)
             if self.platen == "rigid":
                 dp_dX = -self._scalar(self.kt_form) / self.area
                 if self.friction is not None:
