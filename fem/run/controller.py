@@ -42,11 +42,16 @@ class TimeStepController:
             self.dt *= min(max(ratio, 0.5), 2.0)
         self.dt = min(max(self.dt, self.dt_min), self.dt_max)
 
-    def after_failure(self) -> bool:
-        """Cut the step; False when it is already at dt_min (give up)."""
-        if self.dt <= self.dt_min * (1 + 1e-12):
+    def after_failure(self, dt_tried: float | None = None) -> bool:
+        """Cut the step that failed, ``dt_tried`` (default: the controller's dt); False when
+        it is already at dt_min (give up). The cut starts from the step tried, not from the
+        controller's dt: a step shortened to land on the end of a protocol step (a 10 s
+        release after a hold at dt = 540 s) would otherwise be tried again unchanged until
+        the halved dt fell below it (six identical failures in that case)."""
+        dt = self.dt if dt_tried is None else min(self.dt, dt_tried)
+        if dt <= self.dt_min * (1 + 1e-12):
             return False
-        self.dt = max(self.dt * self.cut_factor, self.dt_min)
+        self.dt = max(dt * self.cut_factor, self.dt_min)
         return True
 
     def limit(self, dt_cap: float) -> None:

@@ -321,7 +321,7 @@ class StackRun:
                 st.current = drive.current
                 stack.restore()
                 st.failed += 1
-                if not ctrl.after_failure():
+                if not ctrl.after_failure(dt):
                     self._write_checkpoint("the last good state before the failure")
                     raise SolverError(
                         f"step {entry.index} ({entry.step.text!r}) failed at t = "
