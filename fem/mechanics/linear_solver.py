@@ -10,9 +10,9 @@ operators dense, and at 1.31M unknowns on 2 ranks one set-up took 248 s and the 
 unsmoothed, 2.5 s and 9.5 GB, for a few more Krylov iterations (docs/performance.md).
 Iterative solves follow the Newton iteration (:class:`PreconditionerLag`: the preconditioner
 kept while it stays good; :class:`ForcingTerm`: the corrections solved inexactly,
-Eisenstat-Walker). Any option can be overridden from the case's ``solver.petsc_options``. Options are written
-into the PETSc options database under a private prefix and kept there, because options PETSc
-reads lazily would otherwise be lost (dolfinx-notes.md 1.6).
+Eisenstat-Walker). Any option can be overridden from the case's ``solver.petsc_options``.
+Options are written into the PETSc options database under a private prefix and kept there,
+because options PETSc reads lazily would otherwise be lost (dolfinx-notes.md 1.6).
 """
 
 from __future__ import annotations
