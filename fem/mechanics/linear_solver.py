@@ -245,6 +245,11 @@ class PreconditionerLag:
         self.forcing = ForcingTerm(self.rtol) if self.enabled and inexact else None
         ksp.setConvergenceHistory(reset=True)
 
+    @property
+    def inexact(self) -> bool:
+        """The Newton corrections are solved to the forcing term (iterative solvers)."""
+        return self.forcing is not None
+
     def reuse(self, flag: bool) -> None:
         """Keep (True) or set up anew at the next solve (False) the preconditioner."""
         self.reusing = flag

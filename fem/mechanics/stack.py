@@ -329,7 +329,7 @@ class StackMechanics:
                 break
             self.lag.newton_residual(rnorm, floor, first=it == 0)  # inexact Newton (iterative)
             self._assemble_jacobian()
-            if it == 0 or self.lag.forcing is None or rnorm > MODE_KEPT * residuals[-2]:
+            if it == 0 or not self.lag.inexact or rnorm > MODE_KEPT * residuals[-2]:
                 self._solve_platen_mode()  # inexact Newton: kept while the residual halves
             p, U = self._platen_state()  # the same residual, reaction with the new mode w
             self.b.scale(-1.0)  # (its Dirichlet rows are already zero)
